@@ -1,0 +1,49 @@
+# Confidant: `make dev` runs the app, `make test` runs every test.
+# Both provision what is missing first (PostgreSQL 15, pgvector, chromium).
+
+GO        ?= go
+COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+BIN       := bin/confidant
+ARTIFACTS ?= $(CURDIR)/artifacts
+
+.PHONY: dev test bench build generate check-generated provision provision-test vet clean
+
+## dev: provision Postgres + pgvector, build, migrate and serve http://localhost:8080
+dev: provision build
+	CONFIDANT_ENCLAVE=$${CONFIDANT_ENCLAVE:-simulated} ./$(BIN) serve
+
+## test: provision everything (incl. chromium) and run every test
+test: provision-test check-generated vet
+	ARTIFACTS_DIR=$(ARTIFACTS) $(GO) test -count=1 -timeout 20m ./...
+
+## bench: benchmarks and load generators (ratios against a baseline in the same run)
+bench: provision build
+	$(GO) test -run '^$$' -bench . -benchmem ./enclave/... ./store/...
+	$(GO) run ./internal/loadgen -bin ./$(BIN)
+
+build: generate
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/confidant
+
+generate:
+	$(GO) tool templ generate -path views >/dev/null 2>&1
+
+## check-generated: fail when committed templ output is stale
+check-generated:
+	@before=$$(cat views/*_templ.go | sha256sum); \
+	$(GO) tool templ generate -path views >/dev/null 2>&1; \
+	after=$$(cat views/*_templ.go | sha256sum); \
+	[ "$$before" = "$$after" ] || { echo "views/*_templ.go were stale and have been regenerated: commit them"; exit 1; }
+
+vet:
+	$(GO) vet ./...
+
+provision:
+	./scripts/provision.sh
+
+provision-test:
+	./scripts/provision.sh --browser
+
+clean:
+	rm -rf bin artifacts

@@ -1,0 +1,82 @@
+// Command confidant runs the Confidant server and its maintenance tasks.
+//
+//	confidant [serve]          run the web app (default)
+//	confidant migrate up       apply pending database migrations
+//	confidant migrate status   list migrations and whether each is applied
+//	confidant version          print the version and source commit
+//
+// Configuration comes from the environment; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Set at build time with -ldflags "-X main.version=… -X main.commit=…".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+// Exit codes shared by every subcommand (DESIGN.md).
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+const usage = `usage: confidant [command]
+
+commands:
+  serve            run the web app (default)
+  migrate up       apply pending database migrations
+  migrate status   list migrations and whether each is applied
+  version          print the version and source commit
+`
+
+// errUsage marks a command-line mistake (exit code 2).
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a command line and returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, getenv, stdout, stderr)
+	case "migrate":
+		err = migrate(ctx, args, getenv, stdout)
+	case "version":
+		fmt.Fprintf(stdout, "confidant %s (commit %s)\n", version, commit)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "confidant: %v\n\n%s", err, usage)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "confidant: %v\n", err)
+		return exitError
+	}
+}

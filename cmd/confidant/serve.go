@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"confidant/config"
+	"confidant/handlers"
+	"confidant/migrations"
+	"confidant/store"
+	"confidant/web"
+)
+
+// serve runs the web app until ctx is cancelled, then lets in-flight
+// requests finish.
+func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
+
+	pool, err := openDatabase(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	migrator, err := migrations.New(pool)
+	if err != nil {
+		return err
+	}
+	defer migrator.Close()
+	n, err := migrator.Up(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Info("applied migrations", "count", n)
+	}
+
+	enclaveMode := "simulated"
+	log.Warn("running with the SIMULATED enclave: user data is not protected by hardware; for development only")
+
+	st := store.New(pool)
+	e, err := web.New(web.Deps{
+		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
+		ReadyChecks: []handlers.ReadinessCheck{
+			{Name: "database", Check: st.Ping},
+			{Name: "migrations", Check: func(ctx context.Context) error {
+				pending, err := migrator.Pending(ctx)
+				if err == nil && pending {
+					err = errors.New("migrations pending")
+				}
+				return err
+			}},
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.Origin.String(), "version", version)
+	fmt.Fprintf(stdout, "Confidant is running at %s\n", cfg.Origin)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; finishing in-flight requests", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// openDatabase connects to Postgres, waiting up to 30 s for it to accept
+// connections (it may still be starting next to us).
+func openDatabase(ctx context.Context, url string, log *slog.Logger) (*pgxpool.Pool, error) {
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err = pool.Ping(ctx)
+		if err == nil {
+			return pool, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			pool.Close()
+			return nil, fmt.Errorf("database at %s is not reachable: %w (is Postgres running? `make dev` starts it)", describeDB(pcfg), err)
+		}
+		log.Info("waiting for the database", "err", err)
+		time.Sleep(time.Second)
+	}
+}
+
+// describeDB names the database without its password.
+func describeDB(c *pgxpool.Config) string {
+	return fmt.Sprintf("host=%s database=%s user=%s", c.ConnConfig.Host, c.ConnConfig.Database, c.ConnConfig.User)
+}
