@@ -134,4 +134,3 @@ func shieldFor(mode string) views.Shield {
 	}
 	return views.Shield{State: "amber", Label: "Unverified", Title: "Some checks could not run. Click for details."}
 }
-
