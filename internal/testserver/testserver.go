@@ -1,0 +1,95 @@
+// Package testserver starts the whole Confidant web app for a test: its own
+// database, a loopback listener and an origin of http://localhost:PORT, so
+// browsers accept it as a WebAuthn relying party.
+package testserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"confidant/config"
+	"confidant/handlers"
+	"confidant/internal/testdb"
+	"confidant/store"
+	"confidant/web"
+)
+
+// Server is a running app.
+type Server struct {
+	URL   string // http://localhost:PORT
+	Store *store.Store
+	Logs  *LogBuffer
+}
+
+// Options adjusts the app under test.
+type Options struct {
+	Env map[string]string // extra CONFIDANT_* settings
+}
+
+// Start runs the app until the test ends.
+func Start(t testing.TB, opt Options) *Server {
+	t.Helper()
+	pool := testdb.New(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	origin := fmt.Sprintf("http://localhost:%d", port)
+	env := map[string]string{"CONFIDANT_ORIGIN": origin, "CONFIDANT_ADDR": ln.Addr().String(), "CONFIDANT_DATA_DIR": t.TempDir()}
+	for k, v := range opt.Env {
+		env[k] = v
+	}
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &LogBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	st := store.New(pool)
+	e, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: "simulated",
+		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("testserver: %v", err)
+		}
+	}()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return &Server{URL: origin, Store: st, Logs: logs}
+}
+
+// LogBuffer collects the server's log lines so tests can check that no
+// secret or user content reaches them.
+type LogBuffer struct {
+	mu sync.Mutex
+	sb strings.Builder
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sb.Write(p)
+}
+
+// String returns everything logged so far.
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sb.String()
+}
