@@ -39,7 +39,7 @@ type fixture struct {
 func newFixture(t *testing.T, inviteOnly bool) *fixture {
 	t.Helper()
 	t.Parallel()
-	st := store.New(testdb.New(t))
+	st := testdb.NewStore(t)
 	clk := &clock{t: time.Now()}
 	svc, err := auth.New(st, auth.Options{RPID: "localhost", Origin: origin, InviteOnly: inviteOnly, Now: clk.Now})
 	if err != nil {
@@ -114,7 +114,7 @@ func TestSignupAndLogin(t *testing.T) {
 	if err != nil || len(keys) != 1 || keys[0].LastUsedAt == nil || keys[0].Credential.Authenticator.SignCount != 2 || keys[0].Name != "Chrome on Linux" {
 		t.Fatalf("passkeys after logins: %+v %v", keys, err)
 	}
-	events, _ := f.svc.SecurityEvents(ctx, signed.User.ID, 0, 10)
+	events, _ := f.svc.SecurityEvents(ctx, signed.User.ID, uuid.Nil, 10)
 	if len(events) != 4 || events[0].Kind != store.EventSignIn {
 		t.Errorf("events = %+v", events)
 	}
@@ -322,7 +322,7 @@ func TestRecovery(t *testing.T) {
 	if left, _ := f.svc.RecoveryCodesLeft(ctx, signed.User.ID); left != auth.RecoveryCodeCount-1 {
 		t.Errorf("codes left = %d", left)
 	}
-	events, _ := f.svc.SecurityEvents(ctx, signed.User.ID, 0, 20)
+	events, _ := f.svc.SecurityEvents(ctx, signed.User.ID, uuid.Nil, 20)
 	var used bool
 	for _, e := range events {
 		used = used || e.Kind == store.EventRecoveryCodeUsed

@@ -10,13 +10,12 @@ import (
 	"confidant/auth"
 	"confidant/internal/softauthn"
 	"confidant/internal/testdb"
-	"confidant/store"
 )
 
 // fuzzService builds a service with one account outside a *testing.T
 // fixture, since fuzz targets set up through *testing.F.
 func fuzzService(f *testing.F) (*auth.Service, *softauthn.Authenticator) {
-	st := store.New(testdb.New(f))
+	st := testdb.NewStore(f)
 	svc, err := auth.New(st, auth.Options{RPID: "localhost", Origin: origin, Now: time.Now})
 	if err != nil {
 		f.Fatal(err)

@@ -82,7 +82,7 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, current store.Session
 }
 
 // SecurityEvents lists the user's security activity, newest first.
-func (s *Service) SecurityEvents(ctx context.Context, userID uuid.UUID, before int64, limit int) ([]store.SecurityEvent, error) {
+func (s *Service) SecurityEvents(ctx context.Context, userID, before uuid.UUID, limit int) ([]store.SecurityEvent, error) {
 	return s.store.SecurityEvents(ctx, userID, before, limit)
 }
 

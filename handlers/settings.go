@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -207,7 +206,7 @@ func (h *Settings) Activity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	before, _ := uuid.Parse(c.QueryParam("before")) // absent or malformed: newest first
 	events, err := h.Service.SecurityEvents(c.Request().Context(), user.ID, before, activityPageSize)
 	if err != nil {
 		return err
@@ -222,7 +221,7 @@ func (h *Settings) Activity(c echo.Context) error {
 			Alert: e.Kind == store.EventRecoveryCodeUsed})
 	}
 	if len(events) == activityPageSize {
-		d.NextBefore = events[len(events)-1].ID
+		d.NextBefore = events[len(events)-1].ID.String()
 	}
 	return render(c, http.StatusOK, views.ActivityPage(h.Pages.Page(c, "Security activity", "activity"), d))
 }

@@ -21,18 +21,38 @@ type Passkey struct {
 	LastUsedAt *time.Time
 }
 
-const passkeyColumns = `id, user_id, name, credential, created_at, last_used_at`
+const passkeyColumns = `id, user_id, name_sealed, credential, created_at, last_used_at`
 
-func scanPasskey(row pgx.CollectableRow) (Passkey, error) {
-	var p Passkey
+// sealedPasskey is a passkeys row before its name is unsealed.
+type sealedPasskey struct {
+	Passkey
+	nameSealed []byte
+}
+
+func scanPasskey(row pgx.CollectableRow) (sealedPasskey, error) {
+	var p sealedPasskey
 	var raw []byte
-	if err := row.Scan(&p.ID, &p.UserID, &p.Name, &raw, &p.CreatedAt, &p.LastUsedAt); err != nil {
-		return Passkey{}, err
+	if err := row.Scan(&p.ID, &p.UserID, &p.nameSealed, &raw, &p.CreatedAt, &p.LastUsedAt); err != nil {
+		return sealedPasskey{}, err
 	}
 	if err := json.Unmarshal(raw, &p.Credential); err != nil {
-		return Passkey{}, fmt.Errorf("decode credential %s: %w", p.ID, err)
+		return sealedPasskey{}, fmt.Errorf("decode credential %s: %w", p.ID, err)
 	}
 	return p, nil
+}
+
+// openPasskeys unseals the names of one user's passkeys.
+func openPasskeys(k userKey, list []sealedPasskey) ([]Passkey, error) {
+	out := make([]Passkey, len(list))
+	for i, p := range list {
+		name, err := k.open("passkeys", "name", p.ID, p.nameSealed)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p.Passkey
+		out[i].Name = name
+	}
+	return out, nil
 }
 
 // AddPasskey stores a new credential. A credential id already registered
@@ -42,10 +62,18 @@ func (s *Store) AddPasskey(ctx context.Context, p Passkey) error {
 	if err != nil {
 		return fmt.Errorf("add passkey: %w", err)
 	}
+	k, err := s.keyFor(ctx, p.UserID)
+	if err != nil {
+		return fmt.Errorf("add passkey: %w", err)
+	}
+	name, err := k.seal("passkeys", "name", p.ID, p.Name)
+	if err != nil {
+		return err
+	}
 	_, err = s.db.Exec(ctx, `
-		INSERT INTO passkeys (id, user_id, credential_id, credential, name, sign_count, backup_eligible, backup_state, created_at)
+		INSERT INTO passkeys (id, user_id, credential_id, credential, name_sealed, sign_count, backup_eligible, backup_state, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		p.ID, p.UserID, p.Credential.ID, raw, p.Name, int64(p.Credential.Authenticator.SignCount),
+		p.ID, p.UserID, p.Credential.ID, raw, name, int64(p.Credential.Authenticator.SignCount),
 		p.Credential.Flags.BackupEligible, p.Credential.Flags.BackupState, p.CreatedAt)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("add passkey: %w", ErrConflict)
@@ -66,7 +94,11 @@ func (s *Store) PasskeysByUser(ctx context.Context, userID uuid.UUID) ([]Passkey
 	if err != nil {
 		return nil, fmt.Errorf("passkeys by user: %w", err)
 	}
-	return list, nil
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("passkeys by user: %w", err)
+	}
+	return openPasskeys(k, list)
 }
 
 // PasskeyByCredentialID finds a passkey by its WebAuthn credential id.
@@ -79,7 +111,15 @@ func (s *Store) PasskeyByCredentialID(ctx context.Context, credentialID []byte) 
 	if err != nil {
 		return Passkey{}, notFound(err, "passkey by credential")
 	}
-	return p, nil
+	k, err := s.keyFor(ctx, p.UserID)
+	if err != nil {
+		return Passkey{}, fmt.Errorf("passkey by credential: %w", err)
+	}
+	list, err := openPasskeys(k, []sealedPasskey{p})
+	if err != nil {
+		return Passkey{}, err
+	}
+	return list[0], nil
 }
 
 // RecordPasskeyUse stores the credential state after a successful assertion
@@ -101,7 +141,15 @@ func (s *Store) RecordPasskeyUse(ctx context.Context, id uuid.UUID, cred webauth
 
 // RenamePasskey changes the name of one of the user's passkeys.
 func (s *Store) RenamePasskey(ctx context.Context, userID, id uuid.UUID, name string) error {
-	tag, err := s.db.Exec(ctx, `UPDATE passkeys SET name = $3 WHERE id = $2 AND user_id = $1`, userID, id, name)
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("rename passkey: %w", err)
+	}
+	sealed, err := k.seal("passkeys", "name", id, name)
+	if err != nil {
+		return err
+	}
+	tag, err := s.db.Exec(ctx, `UPDATE passkeys SET name_sealed = $3 WHERE id = $2 AND user_id = $1`, userID, id, sealed)
 	if err != nil {
 		return fmt.Errorf("rename passkey: %w", err)
 	}

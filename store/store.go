@@ -1,6 +1,6 @@
 // Package store keeps Confidant's data in Postgres with plain SQL, one file
 // per aggregate. Sealing and unsealing of user content happens here and
-// nowhere else.
+// nowhere else: callers see plaintext, the database sees ciphertext.
 package store
 
 import (
@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"confidant/enclave/keys"
 )
 
 // Sentinel errors callers check with errors.Is.
@@ -18,6 +20,9 @@ var (
 	ErrNotFound    = errors.New("store: not found")
 	ErrConflict    = errors.New("store: already exists")
 	ErrLastPasskey = errors.New("store: cannot remove the last passkey")
+	// ErrUserDeleted means the user's data key is refused: the user was
+	// deleted, and what the database holds of them came back from a backup.
+	ErrUserDeleted = keys.ErrUserDeleted
 )
 
 // querier is what both a pool and a transaction offer.
@@ -27,14 +32,28 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Store is the data access layer. The zero value is not usable; use New.
-type Store struct {
-	pool *pgxpool.Pool
-	db   querier
+// Tombstones is the enclave's registry of deleted users, kept outside the
+// database (enclave/tombstone.Registry).
+type Tombstones interface {
+	keys.TombstoneChecker
+	Add(ids ...[]byte) error
+	All() [][]byte
 }
 
-// New returns a Store on the given pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, db: pool} }
+// Store is the data access layer. The zero value is not usable; use New.
+type Store struct {
+	pool  *pgxpool.Pool
+	db    querier
+	keys  *keys.Keyring
+	tombs Tombstones
+	deks  *dekCache
+}
+
+// New returns a Store on the given pool that seals with the keyring and
+// checks tombstones before unwrapping any user's data key.
+func New(pool *pgxpool.Pool, keyring *keys.Keyring, tombs Tombstones) *Store {
+	return &Store{pool: pool, db: pool, keys: keyring, tombs: tombs, deks: newDEKCache(4096)}
+}
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
@@ -46,7 +65,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		return fn(s)
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(&Store{pool: s.pool, db: tx})
+		inner := *s
+		inner.db = tx
+		return fn(&inner)
 	})
 }
 

@@ -16,7 +16,7 @@ import (
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
 	t.Parallel()
-	return store.New(testdb.New(t))
+	return testdb.NewStore(t)
 }
 
 func mustUser(t *testing.T, s *store.Store, username string) store.User {
@@ -258,7 +258,7 @@ func TestSecurityEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	page, err := s.SecurityEvents(ctx, alice.ID, 0, 2)
+	page, err := s.SecurityEvents(ctx, alice.ID, uuid.Nil, 2)
 	if err != nil || len(page) != 2 || page[0].Kind != store.EventPasskeyAdded {
 		t.Fatalf("first page = %+v %v", page, err)
 	}

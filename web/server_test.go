@@ -13,9 +13,9 @@ import (
 
 	"confidant/config"
 	"confidant/internal/softauthn"
+	"confidant/internal/testclient"
 	"confidant/internal/testdb"
 	"confidant/internal/testserver"
-	"confidant/store"
 	"confidant/web"
 )
 
@@ -29,9 +29,9 @@ var scriptNonce = regexp.MustCompile(`<script [^>]*nonce="([^"]+)"`)
 
 func TestSecurityHeaders(t *testing.T) {
 	srv := start(t)
-	c := newClient(t, srv)
-	res1, body := c.get("/login")
-	res2, _ := c.get("/login")
+	c := testclient.New(t, srv)
+	res1, body := c.Get("/login")
+	res2, _ := c.Get("/login")
 	csp := res1.Header.Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"} {
 		if !strings.Contains(csp, want) {
@@ -74,7 +74,7 @@ func TestTLSHeadersAndCookies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(testdb.New(t))
+	st := testdb.NewStore(t)
 	e, err := web.New(web.Deps{Config: cfg, Store: st, Log: discardLogger(), EnclaveMode: "simulated"})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestTLSHeadersAndCookies(t *testing.T) {
 		return rec
 	}
 	begin := post("/auth/signup/begin", []byte(`{"username":"alice","display_name":"Alice"}`))
-	var ch challenge
+	var ch testclient.Challenge
 	if err := json.Unmarshal(begin.Body.Bytes(), &ch); err != nil {
 		t.Fatalf("begin: %d %s", begin.Code, begin.Body)
 	}
@@ -125,8 +125,8 @@ func TestTLSHeadersAndCookies(t *testing.T) {
 
 func TestCSRF(t *testing.T) {
 	srv := start(t)
-	c := newClient(t, srv)
-	c.get("/login")
+	c := testclient.New(t, srv)
+	c.Get("/login")
 	tests := []struct {
 		name    string
 		header  map[string]string
@@ -135,7 +135,7 @@ func TestCSRF(t *testing.T) {
 		{"no token", nil, true},
 		{"wrong token", map[string]string{"X-CSRF-Token": "forged"}, true},
 		{"cross-site browser request", map[string]string{"Sec-Fetch-Site": "cross-site", "X-CSRF-Token": "forged"}, true},
-		{"token from the page", map[string]string{"X-CSRF-Token": c.csrf}, false},
+		{"token from the page", map[string]string{"X-CSRF-Token": c.CSRF}, false},
 		{"same-origin browser request", map[string]string{"Sec-Fetch-Site": "same-origin"}, false},
 	}
 	for _, tt := range tests {
@@ -144,7 +144,7 @@ func TestCSRF(t *testing.T) {
 		for k, v := range tt.header {
 			req.Header.Set(k, v)
 		}
-		res, body := c.do(req)
+		res, body := c.Do(req)
 		if tt.wantErr {
 			var e struct {
 				Error struct{ Code, Message string }
@@ -159,7 +159,7 @@ func TestCSRF(t *testing.T) {
 	}
 	// A form post without the token gets a page a person understands.
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/logout", nil)
-	res, body := c.do(req)
+	res, body := c.Do(req)
 	if res.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("Reload it and try again")) {
 		t.Errorf("form without token: %d", res.StatusCode)
 	}
@@ -167,8 +167,8 @@ func TestCSRF(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	srv := start(t)
-	c := newClient(t, srv)
-	c.get("/login")
+	c := testclient.New(t, srv)
+	c.Get("/login")
 	tests := []struct {
 		name   string
 		path   string
@@ -186,7 +186,7 @@ func TestBadInput(t *testing.T) {
 		{"wrong recovery code", "/auth/recover/begin", []byte(`{"username":"nobody","code":"AAAA-BBBB-CCCC"}`), http.StatusUnauthorized, "recovery_failed"},
 	}
 	for _, tt := range tests {
-		res, body := c.postJSON(tt.path, tt.body)
+		res, body := c.PostJSON(tt.path, tt.body)
 		var e struct {
 			Error struct{ Code, Message string }
 		}
@@ -196,10 +196,10 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	// A valid ceremony with a malformed response is a 400, not a 500.
-	res, body := c.postJSON("/auth/login/begin", []byte(`{}`))
-	var ch challenge
+	res, body := c.PostJSON("/auth/login/begin", []byte(`{}`))
+	var ch testclient.Challenge
 	_ = json.Unmarshal(body, &ch)
-	res, body = c.postJSON("/auth/login/finish?ceremony="+ch.Ceremony, []byte(`{"type":"public-key","response":{"clientDataJSON":"!!"}}`))
+	res, body = c.PostJSON("/auth/login/finish?ceremony="+ch.Ceremony, []byte(`{"type":"public-key","response":{"clientDataJSON":"!!"}}`))
 	if res.StatusCode != http.StatusBadRequest || !bytes.Contains(body, []byte("passkey_rejected")) {
 		t.Errorf("malformed assertion: %d %s", res.StatusCode, body)
 	}
@@ -210,11 +210,11 @@ func TestBadInput(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	srv := start(t)
-	c := newClient(t, srv)
-	c.get("/login")
+	c := testclient.New(t, srv)
+	c.Get("/login")
 	limited := 0
 	for range 60 {
-		res, _ := c.postJSON("/auth/login/begin", []byte(`{}`))
+		res, _ := c.PostJSON("/auth/login/begin", []byte(`{}`))
 		if res.StatusCode == http.StatusTooManyRequests {
 			limited++
 		}
@@ -222,14 +222,14 @@ func TestRateLimit(t *testing.T) {
 	if limited == 0 {
 		t.Fatal("60 rapid ceremony requests were never rate limited")
 	}
-	if res, _ := c.get("/login"); res.StatusCode != http.StatusOK {
+	if res, _ := c.Get("/login"); res.StatusCode != http.StatusOK {
 		t.Errorf("pages limited too: %d", res.StatusCode)
 	}
 }
 
 func TestPagesAndRedirects(t *testing.T) {
 	srv := start(t)
-	c := newClient(t, srv)
+	c := testclient.New(t, srv)
 	tests := []struct {
 		path     string
 		status   int
@@ -247,14 +247,14 @@ func TestPagesAndRedirects(t *testing.T) {
 		{"/readyz", http.StatusOK, "", `"ready"`},
 	}
 	for _, tt := range tests {
-		res, body := c.get(tt.path)
+		res, body := c.Get(tt.path)
 		if res.StatusCode != tt.status || res.Header.Get("Location") != tt.location || !strings.Contains(body, tt.contains) {
 			t.Errorf("GET %s = %d %q, want %d %q containing %q", tt.path, res.StatusCode, res.Header.Get("Location"), tt.status, tt.location, tt.contains)
 		}
 	}
 	// Signed-out state changes are refused with 401, not redirected.
-	c.get("/login")
-	res, _ := c.postForm("/settings/sessions/revoke-others", nil)
+	c.Get("/login")
+	res, _ := c.PostForm("/settings/sessions/revoke-others", nil)
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("signed-out POST: %d", res.StatusCode)
 	}
@@ -264,17 +264,17 @@ var assetURL = regexp.MustCompile(`href="(/static/app\.[0-9a-f]{12}\.css)"`)
 
 func TestStaticAssets(t *testing.T) {
 	srv := start(t)
-	c := newClient(t, srv)
-	_, body := c.get("/login")
+	c := testclient.New(t, srv)
+	_, body := c.Get("/login")
 	m := assetURL.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatal("no hashed stylesheet link")
 	}
-	res, css := c.get(m[1])
+	res, css := c.Get(m[1])
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") || len(css) < 100 {
 		t.Errorf("asset: %d %v", res.StatusCode, res.Header)
 	}
-	if res, _ := c.get("/static/app.css"); res.StatusCode != http.StatusNotFound {
+	if res, _ := c.Get("/static/app.css"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("unhashed asset served: %d", res.StatusCode)
 	}
 }
@@ -283,9 +283,9 @@ func TestStaticAssets(t *testing.T) {
 // other's passkeys and sessions.
 func TestOwnerChecks(t *testing.T) {
 	srv := start(t)
-	alice, mallory := newClient(t, srv), newClient(t, srv)
-	alice.signUp(softauthn.New(srv.URL), "alice", "Alice Canary-7f3a")
-	mallory.signUp(softauthn.New(srv.URL), "mallory", "Mallory")
+	alice, mallory := testclient.New(t, srv), testclient.New(t, srv)
+	alice.SignUp(softauthn.New(srv.URL), "alice", "Alice Canary-7f3a")
+	mallory.SignUp(softauthn.New(srv.URL), "mallory", "Mallory")
 
 	ctx := t.Context()
 	user, err := srv.Store.UserByUsername(ctx, "alice")
@@ -294,14 +294,14 @@ func TestOwnerChecks(t *testing.T) {
 	}
 	keys, _ := srv.Store.PasskeysByUser(ctx, user.ID)
 	sessions, _ := srv.Store.SessionsByUser(ctx, user.ID, time.Now())
-	mallory.get("/settings/passkeys")
+	mallory.Get("/settings/passkeys")
 	for _, path := range []string{
 		"/settings/passkeys/" + keys[0].ID.String() + "/rename",
 		"/settings/passkeys/" + keys[0].ID.String() + "/delete",
 		"/settings/sessions/" + sessions[0].ID.String() + "/revoke",
 		"/settings/passkeys/not-a-uuid/delete",
 	} {
-		res, _ := mallory.postForm(path, url.Values{"name": {"pwned"}})
+		res, _ := mallory.PostForm(path, url.Values{"name": {"pwned"}})
 		if res.StatusCode != http.StatusNotFound {
 			t.Errorf("POST %s by another user: %d", path, res.StatusCode)
 		}
@@ -310,7 +310,7 @@ func TestOwnerChecks(t *testing.T) {
 	if len(after) != 1 || after[0].Name != keys[0].Name {
 		t.Errorf("alice's passkey changed: %+v", after)
 	}
-	if res, _ := alice.get("/settings/passkeys"); res.StatusCode != http.StatusOK {
+	if res, _ := alice.Get("/settings/passkeys"); res.StatusCode != http.StatusOK {
 		t.Errorf("alice lost her session: %d", res.StatusCode)
 	}
 }
@@ -319,12 +319,12 @@ func TestOwnerChecks(t *testing.T) {
 // session token, the recovery codes nor the display name.
 func TestNoSecretsInLogs(t *testing.T) {
 	srv := start(t)
-	c := newClient(t, srv)
-	out := c.signUp(softauthn.New(srv.URL), "alice", "Canary-Display-91c2")
-	c.get("/settings/passkeys")
-	c.get("/settings/activity")
+	c := testclient.New(t, srv)
+	out := c.SignUp(softauthn.New(srv.URL), "alice", "Canary-Display-91c2")
+	c.Get("/settings/passkeys")
+	c.Get("/settings/activity")
 	logs := srv.Logs.String()
-	secrets := append([]string{c.cookie("confidant_session"), c.cookie("confidant_csrf"), "Canary-Display-91c2"}, out.RecoveryCodes...)
+	secrets := append([]string{c.Cookie("confidant_session"), c.Cookie("confidant_csrf"), "Canary-Display-91c2"}, out.RecoveryCodes...)
 	for _, s := range secrets {
 		if s == "" {
 			t.Fatal("missing secret to look for")

@@ -3,6 +3,7 @@
 //	confidant [serve]          run the web app (default)
 //	confidant migrate up       apply pending database migrations
 //	confidant migrate status   list migrations and whether each is applied
+//	confidant keys rotate      re-wrap every data key under a new KEK version
 //	confidant version          print the version and source commit
 //
 // Configuration comes from the environment; see README.md.
@@ -37,6 +38,7 @@ commands:
   serve            run the web app (default)
   migrate up       apply pending database migrations
   migrate status   list migrations and whether each is applied
+  keys rotate      re-wrap every data key under a new KEK version (resumable)
   version          print the version and source commit
 `
 
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = serve(ctx, getenv, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, args, getenv, stdout)
+	case "keys":
+		err = keysCmd(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "confidant %s (commit %s)\n", version, commit)
 	case "help", "-h", "--help":

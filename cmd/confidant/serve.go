@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"confidant/config"
+	"confidant/enclave"
 	"confidant/handlers"
 	"confidant/migrations"
 	"confidant/store"
@@ -50,14 +51,35 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		log.Info("applied migrations", "count", n)
 	}
 
-	enclaveMode := "simulated"
-	log.Warn("running with the SIMULATED enclave: user data is not protected by hardware; for development only")
+	enc, err := enclave.Boot(ctx, enclave.BootConfig{Mode: cfg.Enclave, RequireTEE: cfg.RequireTEE, DataDir: cfg.DataDir,
+		SimulatorEndpoint: getenv(enclave.SimulatorEndpointEnv)}, log)
+	if err != nil {
+		return err
+	}
+	enclaveMode := string(enc.Provider.Kind())
+	log.Info("enclave ready", "kind", enclaveMode)
 
-	st := store.New(pool)
+	st := store.New(pool, enc.Keyring, enc.Tombstones)
+	if err := syncTombstones(ctx, st, log); err != nil {
+		return err
+	}
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = syncTombstones(ctx, st, log)
+			}
+		}
+	}()
 	e, err := web.New(web.Deps{
 		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
 		ReadyChecks: []handlers.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
+			{Name: "enclave", Check: func(ctx context.Context) error { _, err := enc.Provider.Info(ctx); return err }},
 			{Name: "migrations", Check: func(ctx context.Context) error {
 				pending, err := migrator.Pending(ctx)
 				if err == nil && pending {
@@ -99,6 +121,20 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// syncTombstones reconciles the enclave's tombstone registry with the
+// database and purges users that a restored dump brought back.
+func syncTombstones(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	purged, err := st.SyncTombstones(ctx)
+	if err != nil {
+		log.Error("tombstone sync failed", "err", err)
+		return err
+	}
+	if purged > 0 {
+		log.Warn("purged deleted users that a database restore brought back", "count", purged)
+	}
 	return nil
 }
 

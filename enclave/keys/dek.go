@@ -42,6 +42,27 @@ func (k *Keyring) WrapDEK(user UserID, dek []byte) ([]byte, error) {
 	return k.wrapWithNonce(user, dek, k.current, nonce)
 }
 
+// WrapDEKWithVersion encrypts a user's data key under KEK version v. The
+// store passes the version recorded in the database, so processes started
+// before a rotation still wrap new keys under the rotation's target.
+func (k *Keyring) WrapDEKWithVersion(user UserID, dek []byte, version uint32) ([]byte, error) {
+	nonce, err := primitive.RandomNonce()
+	if err != nil {
+		return nil, fmt.Errorf("keys: wrap: %w", err)
+	}
+	return k.wrapWithNonce(user, dek, version, nonce)
+}
+
+// UnwrapRewrap unwraps a data key and wraps it again under KEK version v,
+// with the same tombstone check as UnwrapDEK.
+func (k *Keyring) UnwrapRewrap(ctx context.Context, tombstones TombstoneChecker, user UserID, wrapped []byte, version uint32) ([]byte, error) {
+	dek, err := k.UnwrapDEK(ctx, tombstones, user, wrapped)
+	if err != nil {
+		return nil, err
+	}
+	return k.WrapDEKWithVersion(user, dek, version)
+}
+
 func (k *Keyring) wrapWithNonce(user UserID, dek []byte, version uint32, nonce []byte) ([]byte, error) {
 	if len(dek) != KeySize {
 		return nil, ErrDEKSize

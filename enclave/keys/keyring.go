@@ -112,6 +112,12 @@ func (k *Keyring) TransferSeed() []byte {
 	return slices.Clone(k.transfer)
 }
 
+// AppKey returns the key for sealing short-lived app data that belongs to
+// no user yet, such as a sign-up in progress.
+func (k *Keyring) AppKey() []byte {
+	return k.expand(labelApp)
+}
+
 // LookupKey returns the key for keyed hashes of lookup values such as
 // usernames, so they can be found without being stored in the clear.
 func (k *Keyring) LookupKey() []byte {

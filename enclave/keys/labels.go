@@ -15,6 +15,7 @@ const (
 	labelSigning      = "confidant/attestation-signing/v1"
 	labelTransfer     = "confidant/export-transfer/v1"
 	labelLookup       = "confidant/lookup/v1"
+	labelApp          = "confidant/app-seal/v1"
 	labelTombstone    = "confidant/tombstone/v1"
 	labelWrapAAD      = "confidant/dek-wrap/v1"
 	labelTombstoneMsg = "confidant/tombstone-id/v1"

@@ -19,7 +19,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"confidant/config"
+	"confidant/enclave/keys"
+	"confidant/enclave/tombstone"
 	"confidant/migrations"
+	"confidant/store"
 )
 
 // AdminURL is the database the helper connects to for creating and dropping
@@ -180,4 +183,28 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Keys returns a keyring on a random root and an empty tombstone registry in
+// a temporary directory, as a real enclave would provide them.
+func Keys(t testing.TB) (*keys.Keyring, *tombstone.Registry) {
+	t.Helper()
+	root := make([]byte, keys.KeySize)
+	_, _ = rand.Read(root)
+	kr, err := keys.NewKeyring(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := tombstone.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kr, reg
+}
+
+// NewStore is New wrapped in a sealing store with fresh keys.
+func NewStore(t testing.TB) *store.Store {
+	t.Helper()
+	kr, reg := Keys(t)
+	return store.New(New(t), kr, reg)
 }

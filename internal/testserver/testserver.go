@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"confidant/config"
+	"confidant/enclave"
 	"confidant/handlers"
 	"confidant/internal/testdb"
 	"confidant/store"
@@ -24,9 +25,11 @@ import (
 
 // Server is a running app.
 type Server struct {
-	URL   string // http://localhost:PORT
-	Store *store.Store
-	Logs  *LogBuffer
+	URL         string // http://localhost:PORT
+	Store       *store.Store
+	Logs        *LogBuffer
+	DatabaseURL string // the test's own database, for pg_dump and restores
+	DataDir     string // CONFIDANT_DATA_DIR: simulated root key, tombstones
 }
 
 // Options adjusts the app under test.
@@ -37,14 +40,15 @@ type Options struct {
 // Start runs the app until the test ends.
 func Start(t testing.TB, opt Options) *Server {
 	t.Helper()
-	pool := testdb.New(t)
+	pool, dbURL := testdb.NewWithURL(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	origin := fmt.Sprintf("http://localhost:%d", port)
-	env := map[string]string{"CONFIDANT_ORIGIN": origin, "CONFIDANT_ADDR": ln.Addr().String(), "CONFIDANT_DATA_DIR": t.TempDir()}
+	env := map[string]string{"CONFIDANT_ORIGIN": origin, "CONFIDANT_ADDR": ln.Addr().String(), "CONFIDANT_DATA_DIR": t.TempDir(),
+		"CONFIDANT_ENCLAVE": "simulated"}
 	for k, v := range opt.Env {
 		env[k] = v
 	}
@@ -54,8 +58,12 @@ func Start(t testing.TB, opt Options) *Server {
 	}
 	logs := &LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st := store.New(pool)
-	e, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: "simulated",
+	enc, err := enclave.Boot(context.Background(), enclave.BootConfig{Mode: cfg.Enclave, DataDir: cfg.DataDir}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(pool, enc.Keyring, enc.Tombstones)
+	e, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}}})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +79,7 @@ func Start(t testing.TB, opt Options) *Server {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
-	return &Server{URL: origin, Store: st, Logs: logs}
+	return &Server{URL: origin, Store: st, Logs: logs, DatabaseURL: dbURL, DataDir: cfg.DataDir}
 }
 
 // LogBuffer collects the server's log lines so tests can check that no

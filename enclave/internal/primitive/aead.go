@@ -16,6 +16,10 @@ const (
 	TagSize = 16
 )
 
+// NewGCM returns AES-256-GCM with a 96-bit nonce and a 128-bit tag, for
+// callers that seal many values under one key.
+func NewGCM(key []byte) (cipher.AEAD, error) { return newGCM(key) }
+
 // newGCM returns AES-256-GCM with a 96-bit nonce and a 128-bit tag.
 func newGCM(key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {

@@ -1,0 +1,64 @@
+package canary
+
+import (
+	"net/http"
+	"net/url"
+
+	"confidant/internal/softauthn"
+	"confidant/internal/testclient"
+)
+
+// env is what a path gets: a signed-in client of the app and the canary
+// strings it must write. Each path writes its canaries through the product's
+// own HTTP surface, as a user would.
+type env struct {
+	c      *testclient.Client
+	device *softauthn.Authenticator
+	mark   func(name string) string // a fresh canary string, registered for the scan
+	codes  *[]string                // recovery codes from sign-up
+	user   string
+}
+
+// path is one way user content enters the store.
+type path struct {
+	name  string
+	write func(t tb, e *env)
+}
+
+// tb is the part of testing.TB the paths use.
+type tb interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+// paths lists every path that stores user content. Add yours here.
+var paths = []path{
+	{"passkey name", func(t tb, e *env) {
+		e.c.Get("/settings/passkeys")
+		e.c.Ceremony("/settings/passkeys/begin", map[string]string{"name": e.mark("passkey-name")}, "/settings/passkeys/finish",
+			testclient.Creates(softauthn.New(e.c.Base)))
+	}},
+	{"passkey rename", func(t tb, e *env) {
+		_, body := e.c.Get("/settings/passkeys")
+		id := firstPasskeyID(body)
+		res, _ := e.c.PostForm("/settings/passkeys/"+id+"/rename", url.Values{"name": {e.mark("passkey-rename")}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("rename: %d", res.StatusCode)
+		}
+	}},
+	{"session and activity user agent", func(t tb, e *env) {
+		e.c.UserAgent = e.mark("user-agent")
+		e.c.Get("/login")
+		e.c.Ceremony("/auth/login/begin", map[string]string{"username": e.user}, "/auth/login/finish", e.device.Get)
+	}},
+	{"recovery", func(t tb, e *env) {
+		e.c.Get("/recover")
+		e.c.Ceremony("/auth/recover/begin", map[string]string{"username": e.user, "code": (*e.codes)[0]}, "/auth/recover/finish",
+			testclient.Creates(softauthn.New(e.c.Base)))
+	}},
+	{"recovery code regeneration", func(t tb, e *env) {
+		e.c.Get("/settings/recovery")
+		out := e.c.Ceremony("/settings/recovery/begin", map[string]string{}, "/settings/recovery/finish", e.device.Get)
+		*e.codes = append(*e.codes, out.RecoveryCodes...)
+	}},
+}
