@@ -135,7 +135,7 @@ func TestDeleteAccount(t *testing.T) {
 	if got := tb.path(); got != "/login?deleted=1" {
 		t.Errorf("after deletion the tab shows %s, want /login?deleted=1", got)
 	}
-	if got := tb.text(tid("login-notice")); !strings.Contains(got, "has been deleted") {
+	if got := tb.text(tid("login-notice")); !strings.Contains(got, "have been deleted") {
 		t.Errorf("login notice says %q", got)
 	}
 	tb.screenshot("login-account-deleted")

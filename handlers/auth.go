@@ -40,7 +40,7 @@ func (h *Auth) LoginPage(c echo.Context) error {
 	}
 	d := views.LoginData{CanSignUp: canSignUp}
 	if c.QueryParam("deleted") == "1" {
-		d.Notice = "Your account and everything in it has been deleted."
+		d.Notice = "Your account and everything in it have been deleted."
 	}
 	return render(c, http.StatusOK, views.LoginPage(h.Pages.Page(c, "Sign in", ""), d))
 }

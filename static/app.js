@@ -222,6 +222,8 @@
       section.dataset.username = fields.username;
     }
     form.hidden = true;
+    // What led up to the codes (intro, "I already have an account") is done with.
+    document.querySelectorAll('[data-before-codes]').forEach((el) => { el.hidden = true; });
     section.hidden = false;
     const heading = section.querySelector('h1, h2');
     if (heading) {

@@ -181,7 +181,7 @@ func SignupPage(p Page, d SignupData) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<section class=\"card auth-card\" aria-labelledby=\"signup-title\"><h1 id=\"signup-title\">Create your account</h1>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<section class=\"card auth-card\" aria-labelledby=\"signup-title\"><h1 id=\"signup-title\" data-before-codes>Create your account</h1>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -204,12 +204,12 @@ func SignupPage(p Page, d SignupData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p class=\"lede\">Your account is protected by a passkey: a key pair made on your device. Only its public half is stored here.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<p class=\"lede\" data-before-codes>Your account is protected by a passkey: a key pair made on your device. Only its public half is stored here.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				if d.FirstOwner {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<p class=\"notice\">You are the first person here, so this account becomes the owner and can invite others.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<p class=\"notice\" data-before-codes>You are the first person here, so this account becomes the owner and can invite others.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -243,7 +243,7 @@ func SignupPage(p Page, d SignupData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, " Create account with a passkey</button></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, " Create account</button></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -251,7 +251,7 @@ func SignupPage(p Page, d SignupData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<nav class=\"auth-links\"><a href=\"/login\">I already have an account</a></nav>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<nav class=\"auth-links\" data-before-codes><a href=\"/login\">I already have an account</a></nav>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -361,7 +361,7 @@ func RecoverPage(p Page) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<label class=\"field\"><span>Username</span> <input name=\"username\" type=\"text\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" required data-testid=\"recover-username\"></label> <label class=\"field\"><span>Recovery code</span> <input name=\"code\" type=\"text\" autocomplete=\"one-time-code\" autocapitalize=\"characters\" spellcheck=\"false\" required placeholder=\"XXXX-XXXX-XXXX\" data-testid=\"recover-code\"></label> <button class=\"button button-primary button-wide\" type=\"submit\" data-busy-label=\"Creating your new passkey…\" data-testid=\"recover-button\">Create a new passkey</button></form><p class=\"muted small\">Using a code signs you in and is listed in your security activity. It works once.</p><nav class=\"auth-links\"><a href=\"/login\">Back to sign in</a></nav></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<label class=\"field\"><span>Username</span> <input name=\"username\" type=\"text\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" required data-testid=\"recover-username\"></label> <label class=\"field\"><span>Recovery code</span> <input name=\"code\" type=\"text\" autocomplete=\"one-time-code\" autocapitalize=\"characters\" spellcheck=\"false\" required placeholder=\"XXXX-XXXX-XXXX\" data-testid=\"recover-code\"></label> <button class=\"button button-primary button-wide\" type=\"submit\" data-busy-label=\"Creating your new passkey…\" data-testid=\"recover-button\">Create a new passkey</button></form><p class=\"muted small recover-hint\">Using a code signs you in and is listed in your security activity. It works once.</p><nav class=\"auth-links\"><a href=\"/login\">Back to sign in</a></nav></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

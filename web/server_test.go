@@ -239,7 +239,7 @@ func TestPagesAndRedirects(t *testing.T) {
 		{"/", http.StatusSeeOther, "/login", ""},
 		{"/settings/passkeys", http.StatusSeeOther, "/login", ""},
 		{"/login", http.StatusOK, "", "Sign in with a passkey"},
-		{"/signup", http.StatusOK, "", "Create account with a passkey"},
+		{"/signup", http.StatusOK, "", "Create account"},
 		{"/recover", http.StatusOK, "", "Recovery code"},
 		{"/attestation", http.StatusOK, "", "development mode"},
 		{"/no/such/page", http.StatusNotFound, "", "There is nothing at this address."},
