@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -16,12 +17,23 @@ const (
 )
 
 type stepUpPayload struct {
-	Action string `json:"action"`
+	Action string          `json:"action"`
+	Extra  json.RawMessage `json:"extra,omitempty"`
 }
 
 // BeginStepUp asks the signed-in user to confirm action with one of their
 // passkeys.
 func (s *Service) BeginStepUp(ctx context.Context, user store.User, action string) (Challenge, error) {
+	return s.BeginStepUpWith(ctx, user, action, nil)
+}
+
+// BeginStepUpWith is BeginStepUp that keeps extra (the details of what is
+// being confirmed, sealed with the ceremony) for FinishStepUp to return.
+func (s *Service) BeginStepUpWith(ctx context.Context, user store.User, action string, extra any) (Challenge, error) {
+	raw, err := json.Marshal(extra)
+	if err != nil {
+		return Challenge{}, fmt.Errorf("begin step-up: %w", err)
+	}
 	acct, err := s.loadAccount(ctx, user)
 	if err != nil {
 		return Challenge{}, err
@@ -30,29 +42,36 @@ func (s *Service) BeginStepUp(ctx context.Context, user store.User, action strin
 	if err != nil {
 		return Challenge{}, fmt.Errorf("begin step-up: %w", err)
 	}
-	return s.saveCeremony(ctx, kindStepUp, &user.ID, sd, stepUpPayload{Action: action}, assertion)
+	return s.saveCeremony(ctx, kindStepUp, &user.ID, sd, stepUpPayload{Action: action, Extra: raw}, assertion)
 }
 
 // FinishStepUp verifies that the signed-in user confirmed action with one
 // of their own passkeys just now.
 func (s *Service) FinishStepUp(ctx context.Context, user store.User, ceremonyID uuid.UUID, action string, body []byte) error {
+	_, err := s.FinishStepUpWith(ctx, user, ceremonyID, action, body)
+	return err
+}
+
+// FinishStepUpWith is FinishStepUp that returns the extra details given to
+// BeginStepUpWith.
+func (s *Service) FinishStepUpWith(ctx context.Context, user store.User, ceremonyID uuid.UUID, action string, body []byte) (json.RawMessage, error) {
 	var p stepUpPayload
 	c, err := s.takeCeremony(ctx, ceremonyID, kindStepUp, &p)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c.UserID == nil || *c.UserID != user.ID || p.Action != action {
-		return ErrCeremonyExpired
+		return nil, ErrCeremonyExpired
 	}
 	parsed, err := parseAssertion(body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, pk, err := s.verifyAssertion(ctx, c, parsed)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.store.RecordPasskeyUse(ctx, pk.ID, pk.Credential, s.now())
+	return p.Extra, s.store.RecordPasskeyUse(ctx, pk.ID, pk.Credential, s.now())
 }
 
 // RegenerateRecoveryCodes replaces the user's recovery codes; call it only

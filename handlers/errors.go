@@ -9,6 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"confidant/auth"
+	"confidant/chat"
+	"confidant/store"
 	"confidant/views"
 )
 
@@ -65,6 +67,11 @@ func (h *Errors) classify(err error) (int, string, string) {
 	if errors.As(err, &authErr) {
 		return authErr.Status, authErr.Code, authErr.Message
 	}
+	for _, m := range chatErrors {
+		if errors.Is(err, m.err) {
+			return m.status, m.code, m.msg
+		}
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		msg, _ := he.Message.(string)
@@ -92,6 +99,20 @@ func (h *Errors) classify(err error) (int, string, string) {
 		}
 	}
 	return http.StatusInternalServerError, "internal", "Something went wrong on our side. Please try again; if it keeps happening, tell the operator the reference below."
+}
+
+// chatErrors words the chat domain's refusals.
+var chatErrors = []struct {
+	err    error
+	status int
+	code   string
+	msg    string
+}{
+	{chat.ErrNotFound, http.StatusNotFound, "not_found", "That conversation or message does not exist, or is not yours."},
+	{chat.ErrEmptyMessage, http.StatusBadRequest, "empty_message", "Write a message first."},
+	{chat.ErrMessageTooLong, http.StatusRequestEntityTooLarge, "message_too_long", "That message is too long: split it into several."},
+	{chat.ErrBusy, http.StatusConflict, "busy", "The answer is still being written: wait for it or stop it first."},
+	{store.ErrBadCursor, http.StatusBadRequest, "bad_cursor", "That list position is not valid."},
 }
 
 // isPersonText reports whether an echo error message was written by us for

@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/a-h/templ"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"confidant/store"
@@ -28,6 +30,8 @@ type Assets interface {
 type Pages struct {
 	Assets Assets
 	Shield views.Shield
+	// Conversations fills the sidebar of signed-in pages; nil leaves it empty.
+	Conversations func(ctx context.Context, userID uuid.UUID) *views.SidebarData
 }
 
 // Page returns the page frame for the current request.
@@ -35,6 +39,9 @@ func (p *Pages) Page(c echo.Context, title, nav string) views.Page {
 	page := views.Page{Title: title, Nav: nav, Nonce: webctx.Nonce(c), CSRF: webctx.CSRF(c), Asset: p.Assets.URL, Shield: p.Shield}
 	if _, u, ok := webctx.Session(c); ok {
 		page.User = viewUser(u)
+		if p.Conversations != nil {
+			page.Sidebar = p.Conversations(c.Request().Context(), u.ID)
+		}
 	}
 	return page
 }

@@ -8,21 +8,12 @@ import (
 	"confidant/views"
 )
 
-// Home serves the signed-in start page and the public verification page.
+// Home serves the public verification page.
 type Home struct {
 	Pages       *Pages
 	EnclaveMode string
 	Version     string
 	Commit      string
-}
-
-// Index shows the start page, or the sign-in page to signed-out visitors.
-func (h *Home) Index(c echo.Context) error {
-	_, user, err := currentUser(c)
-	if err != nil {
-		return c.Redirect(http.StatusSeeOther, "/login")
-	}
-	return render(c, http.StatusOK, views.HomePage(h.Pages.Page(c, "Home", ""), views.HomeData{DisplayName: user.DisplayName}))
 }
 
 // Attestation explains what this instance can prove.

@@ -192,6 +192,19 @@
       showRecoveryCodes(form, result, fields);
       return false;
     }
+    if (typeof result.api_key === 'string') {
+      // A new API key is shown once, in the page's [data-new-key] section.
+      const section = document.querySelector('[data-new-key]');
+      const field = section && section.querySelector('[data-new-key-value]');
+      if (section && field) {
+        field.value = result.api_key;
+        form.hidden = true;
+        section.hidden = false;
+        field.focus();
+        field.select();
+        return false;
+      }
+    }
     if (result.redirect) {
       window.location.assign(result.redirect);
       return true;
@@ -428,5 +441,111 @@
   document.addEventListener('keydown', function (e) { if (e.key === 'Escape') setOpen(false); });
   document.addEventListener('click', function (e) {
     if (sidebar.classList.contains('open') && !sidebar.contains(e.target) && !toggle.contains(e.target)) setOpen(false);
+  });
+})();
+
+// Chat: the composer sends on Enter (Shift+Enter for a new line), running
+// answers stream in over server-sent events, and Escape or the Stop button
+// stops them. Everything also works as plain forms without this script,
+// except live streaming (reload to see the answer).
+(function () {
+  'use strict';
+  var composer = document.querySelector('form[data-composer]');
+  var input = composer && composer.querySelector('textarea[name=content]');
+  var sendButton = composer && composer.querySelector('[data-send]');
+  var stopButton = composer && composer.querySelector('[data-stop-button]');
+  var csrf = function () {
+    var m = document.querySelector('meta[name="csrf-token"]');
+    return m ? m.getAttribute('content') : '';
+  };
+  var streaming = {}; // stop URL -> EventSource
+
+  function autosize() {
+    if (!input) return;
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight, 240) + 'px';
+  }
+
+  function scrollToEnd() {
+    var thread = document.getElementById('thread');
+    if (thread) window.scrollTo({ top: document.body.scrollHeight });
+  }
+
+  function setStreaming(on) {
+    if (sendButton) sendButton.hidden = on;
+    if (stopButton) stopButton.hidden = !on;
+  }
+
+  function stopAll() {
+    Object.keys(streaming).forEach(function (url) {
+      fetch(url, { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf(), 'Accept': 'application/json' } });
+    });
+  }
+
+  function attach(turn) {
+    var url = turn.getAttribute('data-stream');
+    var stopURL = turn.getAttribute('data-stop');
+    var body = turn.querySelector('[data-body]');
+    var notice = turn.querySelector('[data-notice]');
+    var raw = turn.querySelector('[data-raw]');
+    var es = new EventSource(url);
+    streaming[stopURL] = es;
+    setStreaming(true);
+    function apply(ev, final) {
+      var data;
+      try { data = JSON.parse(ev.data); } catch (e) { return; }
+      body.innerHTML = data.html; // sanitized on the server
+      turn.setAttribute('data-status', data.status);
+      if (notice) { notice.textContent = data.notice || ''; notice.hidden = !data.notice; }
+      if (final) {
+        es.close();
+        delete streaming[stopURL];
+        turn.classList.remove('turn-streaming');
+        turn.removeAttribute('data-stream');
+        turn.querySelectorAll('[data-hide-while-streaming]').forEach(function (el) { el.hidden = false; });
+        if (Object.keys(streaming).length === 0) setStreaming(false);
+        if (raw && typeof data.text === 'string') raw.value = data.text;
+      }
+      scrollToEnd();
+    }
+    es.addEventListener('update', function (ev) { apply(ev, false); });
+    es.addEventListener('end', function (ev) { apply(ev, true); });
+  }
+
+  document.querySelectorAll('[data-stream]').forEach(attach);
+  scrollToEnd();
+
+  if (input) {
+    input.addEventListener('input', autosize);
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        if (input.value.trim() !== '' && (!sendButton || !sendButton.hidden)) composer.requestSubmit();
+      }
+    });
+    if (!document.querySelector('[data-stream]')) input.focus();
+  }
+  if (composer) {
+    composer.addEventListener('submit', function () {
+      if (sendButton) { sendButton.disabled = true; sendButton.textContent = 'Sending…'; }
+    });
+  }
+  if (stopButton) stopButton.addEventListener('click', stopAll);
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && Object.keys(streaming).length > 0 && !document.querySelector('dialog[open]')) stopAll();
+  });
+
+  // Copy buttons on code blocks rendered from markdown.
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest && e.target.closest('[data-copy-code]');
+    if (!btn) return;
+    var block = btn.closest('.code-block');
+    var code = block && block.querySelector('pre code');
+    if (!code || !navigator.clipboard) return;
+    navigator.clipboard.writeText(code.innerText).then(function () {
+      var old = btn.textContent;
+      btn.textContent = 'Copied';
+      setTimeout(function () { btn.textContent = old; }, 2000);
+    });
   });
 })();

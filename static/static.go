@@ -46,21 +46,27 @@ func Load() (*Assets, error) {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
-		ext := path.Ext(name)
-		hashed := Prefix + strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
-		a.urls[name] = hashed
-		ct := mime.TypeByExtension(ext)
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		a.byPath[hashed] = asset{body: body, contentType: ct}
+		a.Add(name, body)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("static: %w", err)
 	}
 	return a, nil
+}
+
+// Add serves body under a hashed URL for name, for assets made at start-up
+// (such as the code-highlighting stylesheet). Call it before serving.
+func (a *Assets) Add(name string, body []byte) {
+	sum := sha256.Sum256(body)
+	ext := path.Ext(name)
+	hashed := Prefix + strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+	a.urls[name] = hashed
+	ct := mime.TypeByExtension(ext)
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	a.byPath[hashed] = asset{body: body, contentType: ct}
 }
 
 // URL returns the hashed URL of a logical asset name. An unknown name is a

@@ -10,13 +10,14 @@ import (
 
 // Page is what every full page needs from the request.
 type Page struct {
-	Title  string
-	Nonce  string // CSP nonce for this response
-	CSRF   string // token for forms and fetch
-	User   *User  // nil when signed out
-	Asset  func(name string) string
-	Nav    string // active settings tab
-	Shield Shield
+	Title   string
+	Nonce   string // CSP nonce for this response
+	CSRF    string // token for forms and fetch
+	User    *User  // nil when signed out
+	Asset   func(name string) string
+	Nav     string // active settings tab
+	Shield  Shield
+	Sidebar *SidebarData // conversations beside signed-in pages
 }
 
 // User is the signed-in person as the header shows them.

@@ -100,7 +100,7 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // browser's Sec-Fetch-Site nor carry the token from the page.
 func csrf(secure bool) echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		Skipper:        isMachineRoute,
+		Skipper:        func(c echo.Context) bool { return isMachineRoute(c) || hasBearer(c) },
 		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
 		ContextKey:     webctx.KeyCSRF,
 		CookieName:     "confidant_csrf",
@@ -117,6 +117,12 @@ func csrf(secure bool) echo.MiddlewareFunc {
 func isMachineRoute(c echo.Context) bool {
 	p := c.Request().URL.Path
 	return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz"
+}
+
+// hasBearer reports whether a request authenticates with an API key rather
+// than cookies; a cross-site page cannot attach one, so CSRF does not apply.
+func hasBearer(c echo.Context) bool {
+	return strings.HasPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
 }
 
 // authRateLimit allows each client address a burst of ceremony requests and

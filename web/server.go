@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,8 +13,10 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"confidant/auth"
+	"confidant/chat"
 	"confidant/config"
 	"confidant/handlers"
+	"confidant/render/markdown"
 	"confidant/static"
 	"confidant/store"
 	"confidant/views"
@@ -29,18 +32,31 @@ type Deps struct {
 	EnclaveMode string // what the shield and the verification page report
 	ReadyChecks []handlers.ReadinessCheck
 	Now         func() time.Time
+	Backend     chat.Backend    // where answers come from
+	Models      handlers.Models // which models the backends offer
 }
+
+// Server is the assembled app: the echo instance and what must be drained
+// when it stops.
+type Server struct {
+	*echo.Echo
+	chat *chat.Service
+}
+
+// Drain lets running answers finish until ctx ends, then interrupts them,
+// committing what they have written.
+func (s *Server) Drain(ctx context.Context) { s.chat.Shutdown(ctx) }
 
 // Limits on request bodies.
 const (
-	maxBody     = "1M"
+	maxBody     = "4M"
 	authPerSec  = 2
 	authBurst   = 30
 	ceremonyTTL = auth.CeremonyTTL
 )
 
 // New builds the echo server with every route registered.
-func New(d Deps) (*echo.Echo, error) {
+func New(d Deps) (*Server, error) {
 	assets, err := static.Load()
 	if err != nil {
 		return nil, err
@@ -62,6 +78,16 @@ func New(d Deps) (*echo.Echo, error) {
 	settings := &handlers.Settings{Pages: pages, Service: svc, Cookies: cookies, Origin: d.Config.Origin}
 	home := &handlers.Home{Pages: pages, EnclaveMode: d.EnclaveMode, Version: d.Version, Commit: d.Commit}
 	health := &handlers.Health{Checks: d.ReadyChecks, Log: d.Log}
+	chatSvc := chat.New(d.Store, d.Backend, chat.Options{Now: d.Now, Log: d.Log})
+	md := markdown.New(markdown.Options{Logger: d.Log})
+	codeCSS, err := md.CSS("github", "github-dark")
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	assets.Add("code.css", []byte(codeCSS))
+	chatH := &handlers.Chat{Pages: pages, Service: chatSvc, Store: d.Store, Markdown: md, Models: d.Models, Now: d.Now}
+	pages.Conversations = chatH.SidebarFor
+	api := &handlers.API{Auth: svc, Chat: chatSvc, Store: d.Store, Models: d.Models, Now: d.Now}
 	errs := &handlers.Errors{Pages: pages, Log: d.Log}
 
 	e := echo.New()
@@ -87,7 +113,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.GET(static.Prefix+"*", echo.WrapHandler(assets))
 
 	app := e.Group("", csrf(d.Config.Secure()), noStore, authH.LoadSession)
-	app.GET("/", home.Index)
+	app.GET("/", chatH.New)
 	app.GET("/attestation", home.Attestation)
 	app.GET("/login", authH.LoginPage)
 	app.GET("/signup", authH.SignupPage)
@@ -101,6 +127,28 @@ func New(d Deps) (*echo.Echo, error) {
 	ceremonies.POST("/login/finish", authH.LoginFinish)
 	ceremonies.POST("/recover/begin", authH.RecoverBegin)
 	ceremonies.POST("/recover/finish", authH.RecoverFinish)
+
+	c := app.Group("/c", handlers.RequireUser)
+	c.GET("", chatH.List)
+	c.POST("", chatH.Create)
+	c.GET("/:id", chatH.Show)
+	c.POST("/:id/messages", chatH.Send)
+	c.POST("/:id/rename", chatH.Rename)
+	c.POST("/:id/pin", chatH.Pin)
+	c.POST("/:id/archive", chatH.Archive)
+	c.POST("/:id/delete", chatH.Delete)
+	c.GET("/:id/m/:mid/stream", chatH.Stream)
+	c.POST("/:id/m/:mid/stop", chatH.Stop)
+	c.POST("/:id/m/:mid/regenerate", chatH.Regenerate)
+	c.POST("/:id/m/:mid/edit", chatH.Edit)
+	c.POST("/:id/m/:mid/show", chatH.ShowVersion)
+
+	v1 := app.Group("/v1", api.Authenticate, handlers.RequireScope(auth.ScopeChat))
+	v1.GET("/models", api.ListModels)
+	v1.POST("/chat/completions", api.ChatCompletions)
+	apiGroup := app.Group("/api", api.Authenticate)
+	apiGroup.GET("/conversations", api.Conversations, handlers.RequireScope(auth.ScopeRead))
+	apiGroup.GET("/conversations/:id", api.Conversation, handlers.RequireScope(auth.ScopeRead))
 
 	s := app.Group("/settings", handlers.RequireUser)
 	s.GET("", settings.Index)
@@ -118,11 +166,15 @@ func New(d Deps) (*echo.Echo, error) {
 	s.GET("/activity", settings.Activity)
 	s.GET("/invites", settings.Invites)
 	s.POST("/invites", settings.CreateInvite)
+	s.GET("/api-keys", settings.APIKeys)
+	s.POST("/api-keys/begin", settings.APIKeyBegin)
+	s.POST("/api-keys/finish", settings.APIKeyFinish)
+	s.POST("/api-keys/:id/delete", settings.APIKeyRevoke)
 	s.GET("/account", settings.DeleteAccountPage)
 	s.POST("/account/delete/begin", settings.DeleteAccountBegin)
 	s.POST("/account/delete/finish", settings.DeleteAccountFinish)
 
-	return e, nil
+	return &Server{Echo: e, chat: chatSvc}, nil
 }
 
 // shieldFor describes the header shield for an enclave mode. Until backend

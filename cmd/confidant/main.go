@@ -4,6 +4,7 @@
 //	confidant migrate up       apply pending database migrations
 //	confidant migrate status   list migrations and whether each is applied
 //	confidant keys rotate      re-wrap every data key under a new KEK version
+//	confidant dev apikey USER  print an API key with every scope (simulated only)
 //	confidant version          print the version and source commit
 //
 // Configuration comes from the environment; see README.md.
@@ -39,6 +40,9 @@ commands:
   migrate up       apply pending database migrations
   migrate status   list migrations and whether each is applied
   keys rotate      re-wrap every data key under a new KEK version (resumable)
+  dev apikey USER  print an API key with every scope (simulated enclave only)
+  devbackend --addr HOST:PORT [--tokens N] [--delay D] [--seed S] [--key K]
+                   run the simulated inference backend
   version          print the version and source commit
 `
 
@@ -64,6 +68,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = serve(ctx, getenv, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, args, getenv, stdout)
+	case "devbackend":
+		err = devbackend(ctx, args, getenv, stdout, stderr)
+	case "dev":
+		err = devCmd(ctx, args, getenv, stdout, stderr)
 	case "keys":
 		err = keysCmd(ctx, args, getenv, stdout, stderr)
 	case "version":

@@ -60,6 +60,16 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	log.Info("enclave ready", "kind", enclaveMode)
 
 	st := store.New(pool, enc.Keyring, enc.Tombstones)
+	if n, err := st.InterruptStreaming(ctx, time.Now()); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("answers cut off by the last stop are marked interrupted", "count", n)
+	}
+	backends, err := web.OpenBackends(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer backends.Close()
 	if err := syncTombstones(ctx, st, log); err != nil {
 		return err
 	}
@@ -75,11 +85,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 			}
 		}
 	}()
-	e, err := web.New(web.Deps{
+	app, err := web.New(web.Deps{
 		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
+		Backend: backends.Chat, Models: backends.Catalog,
 		ReadyChecks: []handlers.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "enclave", Check: func(ctx context.Context) error { _, err := enc.Provider.Info(ctx); return err }},
+			{Name: "backend", Check: backends.Healthy},
 			{Name: "migrations", Check: func(ctx context.Context) error {
 				pending, err := migrator.Pending(ctx)
 				if err == nil && pending {
@@ -98,7 +110,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           e,
+		Handler:           app,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -120,6 +132,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	app.Drain(shutdownCtx)
 	log.Info("stopped")
 	return nil
 }

@@ -97,3 +97,14 @@ func firstPasskeyID(page string) string {
 	}
 	return m[1]
 }
+
+var streamPattern = regexp.MustCompile(`data-stream="([^"]+)"`)
+
+// waitAnswers reads the conversation page and follows every running answer
+// to its end, so its text is committed before the dump.
+func (e *env) waitAnswers(conv string) {
+	_, page := e.c.Get(conv)
+	for _, m := range streamPattern.FindAllStringSubmatch(page, -1) {
+		e.c.Get(m[1]) // the event stream returns when the answer ends
+	}
+}

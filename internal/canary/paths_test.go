@@ -3,6 +3,7 @@ package canary
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"confidant/internal/softauthn"
 	"confidant/internal/testclient"
@@ -55,6 +56,30 @@ var paths = []path{
 		e.c.Get("/recover")
 		e.c.Ceremony("/auth/recover/begin", map[string]string{"username": e.user, "code": (*e.codes)[0]}, "/auth/recover/finish",
 			testclient.Creates(softauthn.New(e.c.Base)))
+	}},
+	{"chat message, answer and title", func(t tb, e *env) {
+		e.c.Get("/")
+		res, _ := e.c.PostForm("/c", url.Values{"content": {"Say " + e.mark("chat-message")}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("send: %d", res.StatusCode)
+		}
+		conv := res.Header.Get("Location")
+		e.waitAnswers(conv)
+		res, _ = e.c.PostForm(conv+"/rename", url.Values{"title": {e.mark("chat-title")}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("rename: %d", res.StatusCode)
+		}
+	}},
+	{"OpenAI-compatible API chat", func(t tb, e *env) {
+		key := e.c.CreateAPIKey(e.device, e.mark("api-key-name"), "chat")
+		body := `{"model":"sim-chat","messages":[{"role":"user","content":"Say ` + e.mark("api-message") + `"}]}`
+		req, _ := http.NewRequest(http.MethodPost, e.c.Base+"/v1/chat/completions", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, out := e.c.Do(req)
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(out), "api-message") {
+			t.Fatalf("completion: %d %s", res.StatusCode, out)
+		}
 	}},
 	{"recovery code regeneration", func(t tb, e *env) {
 		e.c.Get("/settings/recovery")

@@ -102,6 +102,7 @@ type Challenge struct {
 
 // Finished is what a finished ceremony answers.
 type Finished struct {
+	APIKey        string   `json:"api_key"`
 	Redirect      string   `json:"redirect"`
 	RecoveryCodes []string `json:"recovery_codes"`
 }
@@ -179,4 +180,16 @@ func Creates(a *softauthn.Authenticator) func([]byte) ([]byte, error) {
 		resp, _, err := a.Create(opts)
 		return resp, err
 	}
+}
+
+// CreateAPIKey makes an API key through the settings page's passkey
+// confirmation, as a person would, and returns its secret.
+func (c *Client) CreateAPIKey(a *softauthn.Authenticator, name string, scopes ...string) string {
+	c.t.Helper()
+	c.Get("/settings/api-keys")
+	out := c.Ceremony("/settings/api-keys/begin", map[string]any{"name": name, "scopes": scopes}, "/settings/api-keys/finish", a.Get)
+	if out.APIKey == "" {
+		c.t.Fatal("no API key in the answer")
+	}
+	return out.APIKey
 }

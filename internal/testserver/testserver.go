@@ -63,12 +63,18 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatal(err)
 	}
 	st := store.New(pool, enc.Keyring, enc.Tombstones)
-	e, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
+	backends, err := web.OpenBackends(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(backends.Close)
+	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
+		Backend: backends.Chat, Models: backends.Catalog,
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("testserver: %v", err)
@@ -78,6 +84,7 @@ func Start(t testing.TB, opt Options) *Server {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
+		app.Drain(ctx)
 	})
 	return &Server{URL: origin, Store: st, Logs: logs, DatabaseURL: dbURL, DataDir: cfg.DataDir}
 }

@@ -41,3 +41,22 @@ func Session(c echo.Context) (sess store.Session, user store.User, ok bool) {
 	user, ok = c.Get(keyUser).(store.User)
 	return sess, user, ok
 }
+
+const (
+	keyAPIUser   = "confidant.api_user"
+	keyAPIScopes = "confidant.api_scopes"
+)
+
+// SetAPI records the user an API request acts for and the scopes it holds.
+func SetAPI(c echo.Context, user store.User, scopes []string) {
+	c.Set(keyAPIUser, user)
+	c.Set(keyAPIScopes, scopes)
+}
+
+// API returns the user and scopes of an API request; ok is false when the
+// request was not authenticated for the API.
+func API(c echo.Context) (user store.User, scopes []string, ok bool) {
+	user, ok = c.Get(keyAPIUser).(store.User)
+	scopes, _ = c.Get(keyAPIScopes).([]string)
+	return user, scopes, ok
+}

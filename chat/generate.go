@@ -1,0 +1,153 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"confidant/store"
+)
+
+// Error codes stored with an answer that did not complete; the UI words them.
+const (
+	CodeBackendFailed      = "backend_failed"
+	CodeBackendInterrupted = "backend_interrupted"
+	CodeShutdown           = "server_restarted"
+)
+
+// generate streams one answer, commits it every CommitEvery while it
+// streams, and commits the end state. It runs on its own context: only
+// Stop or a shutdown ends it early.
+func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation, answer store.Message, prompt []Prompt, wantTitle bool) {
+	defer s.wg.Done()
+	defer l.cancel()
+	log := s.opt.Log.With("conversation", conv.ID, "message", answer.ID)
+
+	lastCommit := time.Now()
+	err := s.backend.Stream(ctx, conv.Model, prompt, func(delta string) error {
+		l.append(delta)
+		if time.Since(lastCommit) >= s.opt.CommitEvery {
+			lastCommit = time.Now()
+			snap, _ := l.get()
+			if err := s.store.UpdateMessage(ctx, conv.UserID, answer.ID, snap.Content, store.StatusStreaming, "", s.opt.Now()); err != nil {
+				// The final commit retries; keep streaming meanwhile.
+				log.Warn("committing partial answer failed", "err", err)
+			}
+		}
+		return nil
+	})
+
+	status, code := store.StatusComplete, ""
+	switch {
+	case err == nil:
+	case l.wasStopped():
+		status = store.StatusStopped
+	case ctx.Err() != nil:
+		status, code = store.StatusInterrupted, CodeShutdown
+	case errors.Is(err, ErrBackendInterrupted):
+		status, code = store.StatusInterrupted, CodeBackendInterrupted
+	default:
+		status, code = store.StatusFailed, CodeBackendFailed
+		if snap, _ := l.get(); snap.Content != "" {
+			status = store.StatusInterrupted
+		}
+	}
+	if err != nil && status != store.StatusStopped {
+		log.Warn("answer ended early", "status", status, "err", err)
+	}
+	snap, _ := l.get()
+	s.commitFinal(log, conv.UserID, answer.ID, snap.Content, status, code)
+	l.finish(status, code)
+	s.hub.remove(answer.ID)
+
+	if wantTitle && status == store.StatusComplete {
+		s.title(conv, prompt, snap.Content)
+	}
+}
+
+// commitFinal stores the end state, retrying for a while so a database
+// restart mid-answer loses nothing.
+func (s *Service) commitFinal(log interface{ Error(string, ...any) }, userID, id uuid.UUID, content, status, code string) {
+	delay := 100 * time.Millisecond
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := s.store.UpdateMessage(ctx, userID, id, content, status, code, s.opt.Now())
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			log.Error("answer could not be committed; it will show as interrupted", "err", err)
+			return
+		}
+		time.Sleep(delay)
+		delay = min(delay*2, 2*time.Second)
+	}
+}
+
+// title names a new conversation from its first exchange, after the
+// answer: never before the first token.
+func (s *Service) title(conv store.Conversation, prompt []Prompt, answer string) {
+	ctx, cancel := context.WithTimeout(s.base, 30*time.Second)
+	defer cancel()
+	ask := append(append([]Prompt{}, prompt...), Prompt{Role: store.RoleAssistant, Content: answer},
+		Prompt{Role: store.RoleUser, Content: "Give this conversation a short title of at most six words. Answer with the title only."})
+	var sb strings.Builder
+	if err := s.backend.Stream(ctx, conv.Model, ask, func(d string) error {
+		if sb.Len() < 400 {
+			sb.WriteString(d)
+		}
+		return nil
+	}); err != nil {
+		s.opt.Log.Warn("titling failed", "conversation", conv.ID, "err", err)
+		return
+	}
+	t := cleanTitle(sb.String())
+	if t == "" {
+		t = cleanTitle(firstUserText(prompt))
+	}
+	if err := s.store.UpdateConversation(ctx, conv.UserID, conv.ID, store.ConversationUpdate{Title: &t}, s.opt.Now()); err != nil {
+		s.opt.Log.Warn("storing title failed", "conversation", conv.ID, "err", err)
+	}
+}
+
+// cleanTitle keeps the first line, without quotes or markdown, in at most
+// 60 characters.
+func cleanTitle(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.Trim(s, " \"'`*#_.:")
+	if r := []rune(s); len(r) > 60 {
+		s = strings.TrimSpace(string(r[:60])) + "…"
+	}
+	return s
+}
+
+func firstUserText(prompt []Prompt) string {
+	for _, p := range prompt {
+		if p.Role == store.RoleUser {
+			return p.Content
+		}
+	}
+	return "New chat"
+}
+
+// Stop ends one of the user's running answers; what was written so far is
+// kept and the answer is marked stopped.
+func (s *Service) Stop(ctx context.Context, userID, messageID uuid.UUID) error {
+	l, ok := s.hub.get(messageID)
+	if !ok || l.userID != userID {
+		if _, err := s.store.Message(ctx, userID, messageID); err != nil {
+			return notFound(err)
+		}
+		return nil // already finished
+	}
+	l.stop()
+	return nil
+}

@@ -1,0 +1,403 @@
+// Package chat runs conversations: it stores every turn sealed, streams
+// answers from an inference backend, commits them in batches as they
+// stream, and lets any number of the owner's viewers follow a running
+// answer. Answers end complete, stopped, interrupted or failed; none is
+// silently lost.
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"confidant/store"
+)
+
+// Prompt is one message sent to the backend.
+type Prompt struct {
+	Role    string
+	Content string
+}
+
+// Backend streams one answer. It calls onDelta with each piece of text and
+// returns when the answer ends. An error wrapping ErrBackendInterrupted
+// means the stream broke after some text was delivered.
+type Backend interface {
+	Stream(ctx context.Context, model string, prompt []Prompt, onDelta func(string) error) error
+}
+
+// ErrBackendInterrupted marks a stream that died part-way.
+var ErrBackendInterrupted = errors.New("chat: backend stream interrupted")
+
+// Person-facing failures.
+var (
+	ErrEmptyMessage   = errors.New("chat: message is empty")
+	ErrMessageTooLong = errors.New("chat: message is too long")
+	ErrNotFound       = errors.New("chat: no such conversation or message")
+	ErrBusy           = errors.New("chat: an answer is still being written")
+)
+
+// MaxMessageRunes bounds what a person can send in one message.
+const MaxMessageRunes = 100_000
+
+// Options configures a Service.
+type Options struct {
+	DefaultModel string
+	CommitEvery  time.Duration // how often a streaming answer is committed
+	Now          func() time.Time
+	Log          *slog.Logger
+}
+
+// Service is the chat domain. Generations run on a context of their own,
+// so closing the browser tab does not stop an answer.
+type Service struct {
+	store   *store.Store
+	backend Backend
+	opt     Options
+	hub     *hub
+
+	base    context.Context // generations stop when it is cancelled
+	stopAll context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// New builds a Service.
+func New(st *store.Store, backend Backend, opt Options) *Service {
+	if opt.CommitEvery == 0 {
+		opt.CommitEvery = 250 * time.Millisecond
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.DefaultModel == "" {
+		opt.DefaultModel = "sim-chat"
+	}
+	base, cancel := context.WithCancel(context.Background())
+	return &Service{store: st, backend: backend, opt: opt, hub: newHub(), base: base, stopAll: cancel}
+}
+
+// Shutdown waits for running answers to finish until ctx ends, then stops
+// them; their partial text is committed and marked interrupted.
+func (s *Service) Shutdown(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.stopAll()
+		<-done
+	}
+}
+
+// Sent is what a send creates.
+type Sent struct {
+	Conversation store.Conversation
+	User         store.Message
+	Assistant    store.Message
+}
+
+func checkContent(content string) (string, error) {
+	content = strings.TrimSpace(content)
+	switch {
+	case content == "":
+		return "", ErrEmptyMessage
+	case utf8.RuneCountInString(content) > MaxMessageRunes:
+		return "", ErrMessageTooLong
+	}
+	return content, nil
+}
+
+// Send adds a message to a conversation (uuid.Nil starts a new one) after
+// the branch on show, commits it, and starts the answer.
+func (s *Service) Send(ctx context.Context, userID, conversationID uuid.UUID, content, model string) (Sent, error) {
+	content, err := checkContent(content)
+	if err != nil {
+		return Sent{}, err
+	}
+	var conv store.Conversation
+	if conversationID == uuid.Nil {
+		if model == "" {
+			model = s.opt.DefaultModel
+		}
+		id, _ := uuid.NewV7()
+		conv = store.Conversation{ID: id, UserID: userID, Model: model, CreatedAt: s.opt.Now()}
+		if err := s.store.CreateConversation(ctx, conv); err != nil {
+			return Sent{}, err
+		}
+	} else if conv, err = s.conversation(ctx, userID, conversationID); err != nil {
+		return Sent{}, err
+	}
+	if conv.CurrentLeaf != nil {
+		if l, ok := s.hub.get(*conv.CurrentLeaf); ok {
+			if snap, _ := l.get(); snap.Status == store.StatusStreaming {
+				return Sent{}, ErrBusy
+			}
+		}
+	}
+	return s.start(ctx, conv, conv.CurrentLeaf, content)
+}
+
+// Edit sends a new version of one of the user's messages: a sibling with
+// the same parent, so the old branch stays reachable.
+func (s *Service) Edit(ctx context.Context, userID, messageID uuid.UUID, content string) (Sent, error) {
+	content, err := checkContent(content)
+	if err != nil {
+		return Sent{}, err
+	}
+	m, err := s.store.Message(ctx, userID, messageID)
+	if err != nil {
+		return Sent{}, notFound(err)
+	}
+	if m.Role != store.RoleUser {
+		return Sent{}, ErrNotFound
+	}
+	conv, err := s.conversation(ctx, userID, m.ConversationID)
+	if err != nil {
+		return Sent{}, err
+	}
+	return s.start(ctx, conv, m.ParentID, content)
+}
+
+// Regenerate writes a new version of one of the user's answers.
+func (s *Service) Regenerate(ctx context.Context, userID, assistantID uuid.UUID) (store.Message, error) {
+	m, err := s.store.Message(ctx, userID, assistantID)
+	if err != nil {
+		return store.Message{}, notFound(err)
+	}
+	if m.Role != store.RoleAssistant || m.ParentID == nil {
+		return store.Message{}, ErrNotFound
+	}
+	conv, err := s.conversation(ctx, userID, m.ConversationID)
+	if err != nil {
+		return store.Message{}, err
+	}
+	if l, ok := s.hub.get(m.ID); ok {
+		if snap, _ := l.get(); snap.Status == store.StatusStreaming {
+			return store.Message{}, ErrBusy
+		}
+	}
+	answer, err := s.newAnswer(ctx, conv, *m.ParentID)
+	if err != nil {
+		return store.Message{}, err
+	}
+	return answer, nil
+}
+
+// start commits a user message under parent and starts its answer.
+func (s *Service) start(ctx context.Context, conv store.Conversation, parent *uuid.UUID, content string) (Sent, error) {
+	id, _ := uuid.NewV7()
+	user := store.Message{ID: id, ConversationID: conv.ID, UserID: conv.UserID, ParentID: parent, Role: store.RoleUser,
+		Content: content, Status: store.StatusComplete, CreatedAt: s.opt.Now()}
+	if err := s.store.AddMessage(ctx, user); err != nil {
+		return Sent{}, err
+	}
+	answer, err := s.newAnswer(ctx, conv, user.ID)
+	if err != nil {
+		return Sent{}, err
+	}
+	conv.CurrentLeaf = &answer.ID
+	return Sent{Conversation: conv, User: user, Assistant: answer}, nil
+}
+
+// newAnswer commits an empty streaming answer under parent, makes it the
+// branch on show, and starts generating it.
+func (s *Service) newAnswer(ctx context.Context, conv store.Conversation, parent uuid.UUID) (store.Message, error) {
+	all, err := s.store.Messages(ctx, conv.UserID, conv.ID)
+	if err != nil {
+		return store.Message{}, err
+	}
+	prompt := promptFor(all, parent)
+	id, _ := uuid.NewV7()
+	answer := store.Message{ID: id, ConversationID: conv.ID, UserID: conv.UserID, ParentID: &parent, Role: store.RoleAssistant,
+		Status: store.StatusStreaming, Model: conv.Model, CreatedAt: s.opt.Now()}
+	if err := s.store.AddMessage(ctx, answer); err != nil {
+		return store.Message{}, err
+	}
+	if err := s.store.UpdateConversation(ctx, conv.UserID, conv.ID, store.ConversationUpdate{CurrentLeaf: &answer.ID, Touch: true}, s.opt.Now()); err != nil {
+		return store.Message{}, err
+	}
+	genCtx, cancel := context.WithCancel(s.base)
+	l := newLive(conv.UserID, cancel, store.StatusStreaming)
+	s.hub.add(answer.ID, l)
+	s.wg.Add(1)
+	go s.generate(genCtx, l, conv, answer, prompt, conv.Title == "" && !hasAnswer(all))
+	return answer, nil
+}
+
+// promptFor walks from parent to the root and returns the turns in order.
+func promptFor(all []store.Message, parent uuid.UUID) []Prompt {
+	var rev []Prompt
+	for _, t := range Thread(all, &parent) {
+		rev = append(rev, Prompt{Role: t.Role, Content: t.Content})
+	}
+	return rev
+}
+
+func (s *Service) conversation(ctx context.Context, userID, id uuid.UUID) (store.Conversation, error) {
+	c, err := s.store.Conversation(ctx, userID, id)
+	return c, notFound(err)
+}
+
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
+}
+
+// Follow calls fn with the answer's state now and after every change until
+// the answer ends or ctx is done. An answer this process is not generating
+// is read from the database, polling while another replica streams it.
+func (s *Service) Follow(ctx context.Context, userID, messageID uuid.UUID, fn func(Snapshot) error) error {
+	if l, ok := s.hub.get(messageID); ok && l.userID == userID {
+		last := -1
+		for {
+			snap, changed := l.get()
+			if snap.Version != last {
+				if err := fn(snap); err != nil {
+					return err
+				}
+				last = snap.Version
+			}
+			if snap.Status != store.StatusStreaming {
+				return nil
+			}
+			select {
+			case <-changed:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	lastLen := -1
+	for {
+		m, err := s.store.Message(ctx, userID, messageID)
+		if err != nil {
+			return notFound(err)
+		}
+		snap := Snapshot{Content: m.Content, Status: m.Status, ErrorCode: m.ErrorCode, Version: len(m.Content)}
+		if m.Status == store.StatusStreaming && s.opt.Now().Sub(m.UpdatedAt) > staleAfter {
+			snap.Status, snap.ErrorCode = store.StatusInterrupted, CodeShutdown // nobody is writing it any more
+		}
+		if snap.Version != lastLen || snap.Status != store.StatusStreaming {
+			if err := fn(snap); err != nil {
+				return err
+			}
+			lastLen = snap.Version
+		}
+		if snap.Status != store.StatusStreaming {
+			return nil
+		}
+		if l, ok := s.hub.get(messageID); ok && l.userID == userID {
+			return s.Follow(ctx, userID, messageID, fn)
+		}
+		select {
+		case <-time.After(s.opt.CommitEvery):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// staleAfter is how long a streaming answer may go without a commit before
+// viewers treat it as interrupted.
+const staleAfter = time.Minute
+
+// Conversation returns one of the user's conversations and the branch on show.
+func (s *Service) Conversation(ctx context.Context, userID, id uuid.UUID) (store.Conversation, []Turn, error) {
+	conv, err := s.conversation(ctx, userID, id)
+	if err != nil {
+		return store.Conversation{}, nil, err
+	}
+	all, err := s.store.Messages(ctx, userID, id)
+	if err != nil {
+		return store.Conversation{}, nil, err
+	}
+	return conv, Thread(all, conv.CurrentLeaf), nil
+}
+
+// ShowVersion switches the branch on show to the newest leaf under
+// messageID, one of the versions of a turn.
+func (s *Service) ShowVersion(ctx context.Context, userID, messageID uuid.UUID) (uuid.UUID, error) {
+	m, err := s.store.Message(ctx, userID, messageID)
+	if err != nil {
+		return uuid.Nil, notFound(err)
+	}
+	all, err := s.store.Messages(ctx, userID, m.ConversationID)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	leaf := Newest(all, messageID)
+	err = s.store.UpdateConversation(ctx, userID, m.ConversationID, store.ConversationUpdate{CurrentLeaf: &leaf}, s.opt.Now())
+	return m.ConversationID, err
+}
+
+// SendPrompt starts a conversation from a whole prompt, as the
+// OpenAI-compatible API receives one: every message is stored as a turn
+// (they are the user's chats like any other) and the answer is started.
+// The last message must be the user's.
+func (s *Service) SendPrompt(ctx context.Context, userID uuid.UUID, model string, prompt []Prompt) (Sent, error) {
+	if len(prompt) == 0 || prompt[len(prompt)-1].Role != store.RoleUser {
+		return Sent{}, ErrEmptyMessage
+	}
+	for i, p := range prompt {
+		switch p.Role {
+		case store.RoleSystem, store.RoleUser, store.RoleAssistant:
+		default:
+			return Sent{}, fmt.Errorf("%w: message %d has role %q", ErrBadPrompt, i, p.Role)
+		}
+		if utf8.RuneCountInString(p.Content) > MaxMessageRunes {
+			return Sent{}, ErrMessageTooLong
+		}
+	}
+	if model == "" {
+		model = s.opt.DefaultModel
+	}
+	id, _ := uuid.NewV7()
+	conv := store.Conversation{ID: id, UserID: userID, Model: model, CreatedAt: s.opt.Now()}
+	if err := s.store.CreateConversation(ctx, conv); err != nil {
+		return Sent{}, err
+	}
+	var parent *uuid.UUID
+	var last store.Message
+	for _, p := range prompt {
+		mid, _ := uuid.NewV7()
+		last = store.Message{ID: mid, ConversationID: conv.ID, UserID: userID, ParentID: parent, Role: p.Role,
+			Content: p.Content, Status: store.StatusComplete, CreatedAt: s.opt.Now()}
+		if err := s.store.AddMessage(ctx, last); err != nil {
+			return Sent{}, err
+		}
+		id := last.ID // not &last.ID: last is overwritten next round
+		parent = &id
+	}
+	answer, err := s.newAnswer(ctx, conv, last.ID)
+	if err != nil {
+		return Sent{}, err
+	}
+	conv.CurrentLeaf = &answer.ID
+	return Sent{Conversation: conv, User: last, Assistant: answer}, nil
+}
+
+// ErrBadPrompt means an API prompt has a message the chat cannot store.
+var ErrBadPrompt = errors.New("chat: invalid prompt")
+
+// hasAnswer reports whether a conversation already has a finished answer,
+// after which its title has been (or will not be) generated.
+func hasAnswer(all []store.Message) bool {
+	for _, m := range all {
+		if m.Role == store.RoleAssistant && m.Status != store.StatusStreaming {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,202 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"confidant/chat"
+	"confidant/store"
+	"confidant/views"
+)
+
+// Markdown renders untrusted text to sanitized HTML.
+type Markdown interface {
+	Render(src string) (template.HTML, error)
+}
+
+// Models lists the models the backends offer.
+type Models interface {
+	ModelIDs(ctx context.Context) []string
+}
+
+// Chat serves conversations: pages, sends, streams and the sidebar list.
+type Chat struct {
+	Pages    *Pages
+	Service  *chat.Service
+	Store    *store.Store
+	Markdown Markdown
+	Models   Models
+	Now      func() time.Time
+}
+
+func (h *Chat) now() time.Time {
+	if h.Now == nil {
+		return time.Now()
+	}
+	return h.Now()
+}
+
+const sidebarPage = 30
+
+// New shows an empty chat.
+func (h *Chat) New(c echo.Context) error {
+	_, _, err := currentUser(c)
+	if err != nil {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	models := h.Models.ModelIDs(c.Request().Context())
+	d := views.ChatData{Models: models}
+	if len(models) > 0 {
+		d.Model = models[0]
+	}
+	return render(c, http.StatusOK, views.ChatPage(h.page(c, "New chat", ""), d))
+}
+
+// Show renders a conversation's branch on show.
+func (h *Chat) Show(c echo.Context) error {
+	_, user, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return chat.ErrNotFound
+	}
+	conv, turns, err := h.Service.Conversation(c.Request().Context(), user.ID, id)
+	if err != nil {
+		return err
+	}
+	d := views.ChatData{ConvID: conv.ID.String(), Title: conv.Title, Model: conv.Model, Pinned: conv.Pinned, Archived: conv.Archived}
+	for _, t := range turns {
+		v := h.turnView(t)
+		d.Streaming = d.Streaming || v.Streaming
+		d.Turns = append(d.Turns, v)
+	}
+	title := conv.Title
+	if title == "" {
+		title = "New chat"
+	}
+	return render(c, http.StatusOK, views.ChatPage(h.page(c, title, conv.ID.String()), d))
+}
+
+func (h *Chat) turnView(t chat.Turn) views.TurnView {
+	v := views.TurnView{ID: t.ID.String(), ConvID: t.ConversationID.String(), Role: t.Role, Raw: t.Content, Status: t.Status,
+		Streaming: t.Status == store.StatusStreaming, Sibling: t.Sibling, Siblings: t.Siblings, Model: t.Model,
+		Notice: StatusNotice(t.Status, t.ErrorCode)}
+	if t.Prev != nil {
+		v.PrevID = t.Prev.String()
+	}
+	if t.Next != nil {
+		v.NextID = t.Next.String()
+	}
+	v.HTML = h.html(t.Content)
+	return v
+}
+
+// html renders markdown; a renderer failure shows the text escaped.
+func (h *Chat) html(src string) template.HTML {
+	out, err := h.Markdown.Render(src)
+	if err != nil {
+		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
+	}
+	return out
+}
+
+// StatusNotice says in words why an answer is not complete.
+func StatusNotice(status, code string) string {
+	switch status {
+	case store.StatusStopped:
+		return "Stopped. The text so far is kept."
+	case store.StatusInterrupted:
+		if code == chat.CodeShutdown {
+			return "Interrupted by a server restart. The text so far is kept; regenerate to try again."
+		}
+		return "The model stopped responding part-way. The text so far is kept; regenerate to try again."
+	case store.StatusFailed:
+		return "The model could not answer. Regenerate to try again."
+	}
+	return ""
+}
+
+// page is Pages.Page with the open conversation marked in the sidebar.
+func (h *Chat) page(c echo.Context, title, activeID string) views.Page {
+	p := h.Pages.Page(c, title, "")
+	if p.Sidebar != nil {
+		for i := range p.Sidebar.Items {
+			p.Sidebar.Items[i].Active = p.Sidebar.Items[i].ID == activeID
+		}
+	}
+	return p
+}
+
+// SidebarFor loads the first page of the user's conversations for any
+// signed-in page. A failure leaves the sidebar empty rather than failing
+// the page; the page's own queries report a database that is down.
+func (h *Chat) SidebarFor(ctx context.Context, userID uuid.UUID) *views.SidebarData {
+	d, err := h.sidebar(ctx, userID, "", "", "")
+	if err != nil {
+		return nil
+	}
+	return &d
+}
+
+// sidebar loads one page of the conversation list, or search results.
+func (h *Chat) sidebar(ctx context.Context, userID uuid.UUID, cursor, query, activeID string) (views.SidebarData, error) {
+	d := views.SidebarData{Query: query}
+	var convs []store.Conversation
+	if q := strings.TrimSpace(query); q != "" {
+		ids, err := h.Store.SearchConversations(ctx, userID, q, 50)
+		if err != nil {
+			return d, err
+		}
+		for _, id := range ids {
+			conv, err := h.Store.Conversation(ctx, userID, id)
+			if err == nil {
+				convs = append(convs, conv)
+			}
+		}
+	} else {
+		page, err := h.Store.ListConversations(ctx, userID, false, cursor, sidebarPage)
+		if err != nil {
+			return d, err
+		}
+		convs, d.Next = page.Items, page.Next
+	}
+	for _, conv := range convs {
+		title := conv.Title
+		if title == "" {
+			title = "New chat"
+		}
+		d.Items = append(d.Items, views.ConvItem{ID: conv.ID.String(), Title: title, Pinned: conv.Pinned, Active: conv.ID.String() == activeID})
+	}
+	return d, nil
+}
+
+// List answers the sidebar's infinite scroll and search with list items.
+func (h *Chat) List(c echo.Context) error {
+	_, user, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	d, err := h.sidebar(c.Request().Context(), user.ID, c.QueryParam("cursor"), c.QueryParam("q"), "")
+	if errors.Is(err, store.ErrBadCursor) {
+		return echo.NewHTTPError(http.StatusBadRequest, "That list position is not valid.")
+	}
+	if err != nil {
+		return err
+	}
+	if c.Request().Header.Get("HX-Request") == "" {
+		// Without JavaScript: the search form reloads the new-chat page.
+		p := h.Pages.Page(c, "Search", "")
+		p.Sidebar = &d
+		return render(c, http.StatusOK, views.ChatPage(p, views.ChatData{}))
+	}
+	return render(c, http.StatusOK, views.ConversationList(d))
+}

@@ -1,0 +1,184 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"confidant/chat"
+	"confidant/store"
+)
+
+// ListModels answers GET /v1/models in OpenAI's shape.
+func (h *API) ListModels(c echo.Context) error {
+	type model struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		OwnedBy string `json:"owned_by"`
+	}
+	out := struct {
+		Object string  `json:"object"`
+		Data   []model `json:"data"`
+	}{Object: "list", Data: []model{}}
+	for _, id := range h.Models.ModelIDs(c.Request().Context()) {
+		out.Data = append(out.Data, model{ID: id, Object: "model", OwnedBy: "confidant"})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// completionRequest is the part of an OpenAI chat completion request we
+// honour.
+type completionRequest struct {
+	Model    string `json:"model"`
+	Messages []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	Stream bool `json:"stream"`
+}
+
+// text flattens a message content: a string, or an array of parts of
+// which the text parts count.
+func contentText(raw json.RawMessage) (string, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s, nil
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	for _, p := range parts {
+		if p.Type == "text" {
+			sb.WriteString(p.Text)
+		}
+	}
+	return sb.String(), nil
+}
+
+var errBadCompletion = echo.NewHTTPError(http.StatusBadRequest, "The request needs a model and messages, the last one from the user, each with text content.")
+
+// ChatCompletions answers POST /v1/chat/completions, streaming or not. The
+// chat is stored like any other and the answer comes from the same
+// generation, so closing the connection does not lose it.
+func (h *API) ChatCompletions(c echo.Context) error {
+	body, err := readBody(c, 4<<20)
+	if err != nil {
+		return err
+	}
+	var req completionRequest
+	if err := json.Unmarshal(body, &req); err != nil || len(req.Messages) == 0 {
+		return errBadCompletion
+	}
+	if req.Model != "" && !slices.Contains(h.Models.ModelIDs(c.Request().Context()), req.Model) {
+		return echo.NewHTTPError(http.StatusNotFound, "The model "+fmt.Sprintf("%q", req.Model)+" does not exist.")
+	}
+	prompt := make([]chat.Prompt, 0, len(req.Messages))
+	for _, m := range req.Messages {
+		text, err := contentText(m.Content)
+		if err != nil {
+			return errBadCompletion
+		}
+		prompt = append(prompt, chat.Prompt{Role: m.Role, Content: text})
+	}
+	user := apiUser(c)
+	sent, err := h.Chat.SendPrompt(c.Request().Context(), user.ID, req.Model, prompt)
+	if errors.Is(err, chat.ErrBadPrompt) || errors.Is(err, chat.ErrEmptyMessage) {
+		return errBadCompletion
+	}
+	if err != nil {
+		return err
+	}
+	id := "chatcmpl-" + sent.Assistant.ID.String()
+	created := h.now().Unix()
+	model := sent.Conversation.Model
+	if req.Stream {
+		return h.streamCompletion(c, sent, id, created, model)
+	}
+	var final chat.Snapshot
+	if err := h.Chat.Follow(c.Request().Context(), user.ID, sent.Assistant.ID, func(s chat.Snapshot) error { final = s; return nil }); err != nil {
+		return err
+	}
+	if final.Status == store.StatusFailed {
+		return echo.NewHTTPError(http.StatusBadGateway, "The model could not answer. Try again.")
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"id": id, "object": "chat.completion", "created": created, "model": model,
+		"choices": []any{map[string]any{"index": 0, "finish_reason": finishReason(final.Status),
+			"message": map[string]any{"role": "assistant", "content": final.Content}}},
+	})
+}
+
+func (h *API) streamCompletion(c echo.Context, sent chat.Sent, id string, created int64, model string) error {
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	chunk := func(delta map[string]any, finish any) error {
+		b, err := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}})
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
+			return err
+		}
+		w.Flush()
+		return nil
+	}
+	if err := chunk(map[string]any{"role": "assistant", "content": ""}, nil); err != nil {
+		return nil // the client went away; the answer still completes and is stored
+	}
+	sentLen := 0
+	var last chat.Snapshot
+	err := h.Chat.Follow(c.Request().Context(), sent.Conversation.UserID, sent.Assistant.ID, func(s chat.Snapshot) error {
+		last = s
+		if len(s.Content) > sentLen {
+			if err := chunk(map[string]any{"content": s.Content[sentLen:]}, nil); err != nil {
+				return err
+			}
+			sentLen = len(s.Content)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil // client gone
+	}
+	if last.Status == store.StatusFailed || last.Status == store.StatusInterrupted {
+		b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "backend_failed", "message": StatusNotice(last.Status, last.ErrorCode)}})
+		fmt.Fprintf(w, "data: %s\n\n", b)
+		w.Flush()
+		return nil
+	}
+	if err := chunk(map[string]any{}, finishReason(last.Status)); err != nil {
+		return nil
+	}
+	fmt.Fprint(w, "data: [DONE]\n\n")
+	w.Flush()
+	return nil
+}
+
+func finishReason(status string) string {
+	if status == store.StatusComplete {
+		return "stop"
+	}
+	return "length"
+}
+
+func (h *API) now() time.Time {
+	if h.Now == nil {
+		return time.Now()
+	}
+	return h.Now()
+}

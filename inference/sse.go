@@ -1,0 +1,83 @@
+package inference
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// sseReader reads server-sent events and returns their data. It follows
+// the SSE rules that matter here: lines end in LF or CRLF; "data:" drops
+// one following space; several data lines in one event join with LF;
+// comments (":…") and other fields are ignored; a blank line ends an
+// event.
+type sseReader struct {
+	r   *bufio.Reader
+	max int
+}
+
+func newSSEReader(r io.Reader) *sseReader {
+	return &sseReader{r: bufio.NewReaderSize(r, 64<<10), max: maxResponse}
+}
+
+// next returns the data of the next event that has any. It returns io.EOF
+// when the stream ends cleanly between events and io.ErrUnexpectedEOF when
+// it ends inside one.
+func (s *sseReader) next() ([]byte, error) {
+	var data []byte
+	have := false
+	for {
+		line, err := s.line()
+		if err == io.EOF {
+			if have || len(line) > 0 {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(line) == 0 {
+			if have {
+				return data, nil
+			}
+			continue
+		}
+		if line[0] == ':' {
+			continue
+		}
+		field, value, _ := bytes.Cut(line, []byte(":"))
+		if string(field) != "data" {
+			continue
+		}
+		value = bytes.TrimPrefix(value, []byte(" "))
+		if have {
+			data = append(data, '\n')
+		}
+		data = append(data, value...)
+		have = true
+	}
+}
+
+// line returns the next line without its LF or CRLF. At the end of the
+// stream it returns what is left with io.EOF.
+func (s *sseReader) line() ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := s.r.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > s.max {
+			return nil, fmt.Errorf("%w: event line over %d bytes", ErrProtocol, s.max)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			return line, err
+		}
+		line = bytes.TrimSuffix(line[:len(line)-1], []byte("\r"))
+		return line, nil
+	}
+}

@@ -1,0 +1,176 @@
+package inference
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Stream sends req as a streaming chat completion and calls onDelta for
+// each piece of the answer, in order. It retries only until the first
+// delta has been delivered; after that a failure returns an
+// *InterruptedError with the partial text. An error from onDelta stops
+// the stream and is returned as is. The Result, complete or partial, is
+// returned with any error.
+func (c *Client) Stream(ctx context.Context, req ChatRequest, onDelta func(Delta) error) (Result, error) {
+	body, err := chatBody(req, true)
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	attempts, err := c.each(ctx, func(i int) error {
+		res = Result{BaseURL: c.urls[i], RequestBody: body}
+		delivered, err := c.streamOnce(ctx, c.urls[i], body, onDelta, &res)
+		if err != nil && delivered && ctx.Err() == nil && !isCallback(err) {
+			return &InterruptedError{Partial: res.Content, Err: err}
+		}
+		return err
+	})
+	res.Attempts = attempts
+	var cb *callbackError
+	if errors.As(err, &cb) {
+		return res, cb.err
+	}
+	return res, err
+}
+
+func isCallback(err error) bool {
+	var cb *callbackError
+	return errors.As(err, &cb)
+}
+
+// streamOnce makes one try. It reports whether any delta reached onDelta.
+func (c *Client) streamOnce(ctx context.Context, base string, body []byte, onDelta func(Delta) error, res *Result) (delivered bool, err error) {
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	idle := time.AfterFunc(c.cfg.StreamIdleTimeout, func() { cancel(ErrStalled) })
+	defer idle.Stop()
+	fail := func(err error) error {
+		if errors.Is(context.Cause(actx), ErrStalled) {
+			return fmt.Errorf("inference: stream from %s: %w", base, ErrStalled)
+		}
+		return fmt.Errorf("inference: stream from %s: %w", base, err)
+	}
+
+	req, err := c.request(actx, http.MethodPost, base, "/v1/chat/completions", body)
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return false, fail(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return false, parseError(resp.StatusCode, data)
+	}
+	acc := accumulator{res: res, calls: map[int]int{}}
+	events := newSSEReader(resp.Body)
+	for {
+		data, err := events.next()
+		idle.Reset(c.cfg.StreamIdleTimeout)
+		switch {
+		case err == io.EOF && res.FinishReason != "":
+			return delivered, nil // no [DONE], but the answer was complete
+		case err == io.EOF:
+			return delivered, fail(io.ErrUnexpectedEOF)
+		case err != nil:
+			return delivered, fail(err)
+		case string(data) == "[DONE]":
+			return delivered, nil
+		}
+		res.ResponseBytes = append(res.ResponseBytes, data...)
+		d, err := acc.add(data)
+		if err != nil {
+			return delivered, err
+		}
+		if d.empty() {
+			continue
+		}
+		delivered = true
+		if err := onDelta(d); err != nil {
+			return true, &callbackError{err}
+		}
+	}
+}
+
+// accumulator folds stream chunks into a Result.
+type accumulator struct {
+	res   *Result
+	calls map[int]int // tool call index → position in res.ToolCalls
+}
+
+// add decodes one chunk payload and returns what it adds to the answer.
+func (a *accumulator) add(data []byte) (Delta, error) {
+	var errBody struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(data, &errBody) == nil && len(errBody.Error) > 0 && string(errBody.Error) != "null" {
+		return Delta{}, parseError(0, data)
+	}
+	var chunk openai.ChatCompletionStreamResponse
+	if err := json.Unmarshal(data, &chunk); err != nil {
+		return Delta{}, fmt.Errorf("%w: stream chunk is not JSON", ErrProtocol)
+	}
+	r := a.res
+	if r.ID == "" {
+		r.ID = chunk.ID
+	}
+	if r.Model == "" {
+		r.Model = chunk.Model
+	}
+	if u := chunk.Usage; u != nil {
+		r.Usage = Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+	}
+	var d Delta
+	for _, ch := range chunk.Choices {
+		if ch.Index != 0 {
+			continue // only one choice is ever asked for
+		}
+		d.Content += ch.Delta.Content
+		d.Reasoning += ch.Delta.ReasoningContent
+		d.ToolCalls = append(d.ToolCalls, ch.Delta.ToolCalls...)
+		if ch.FinishReason != "" && ch.FinishReason != openai.FinishReasonNull {
+			r.FinishReason = string(ch.FinishReason)
+		}
+	}
+	r.Content += d.Content
+	r.Reasoning += d.Reasoning
+	for _, tc := range d.ToolCalls {
+		a.mergeCall(tc)
+	}
+	return d, nil
+}
+
+// mergeCall adds a tool call fragment to the call with the same index.
+func (a *accumulator) mergeCall(tc openai.ToolCall) {
+	idx := 0
+	if tc.Index != nil {
+		idx = *tc.Index
+	}
+	pos, ok := a.calls[idx]
+	if !ok {
+		pos = len(a.res.ToolCalls)
+		a.calls[idx] = pos
+		a.res.ToolCalls = append(a.res.ToolCalls, openai.ToolCall{Type: openai.ToolTypeFunction})
+	}
+	call := &a.res.ToolCalls[pos]
+	if tc.ID != "" {
+		call.ID = tc.ID
+	}
+	if tc.Type != "" {
+		call.Type = tc.Type
+	}
+	if tc.Function.Name != "" {
+		call.Function.Name = tc.Function.Name
+	}
+	call.Function.Arguments += tc.Function.Arguments
+}

@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Conversation is one chat. Its title is sealed; "" means not titled yet.
+type Conversation struct {
+	ID          uuid.UUID
+	UserID      uuid.UUID
+	Title       string
+	Model       string
+	Pinned      bool
+	Archived    bool
+	CurrentLeaf *uuid.UUID // the message at the tip of the branch on show
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+const conversationColumns = `id, user_id, title_sealed, model, pinned, archived, current_leaf, created_at, updated_at`
+
+func scanConversation(k userKey) pgx.RowToFunc[Conversation] {
+	return func(row pgx.CollectableRow) (Conversation, error) {
+		var c Conversation
+		var title []byte
+		if err := row.Scan(&c.ID, &c.UserID, &title, &c.Model, &c.Pinned, &c.Archived, &c.CurrentLeaf, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			return Conversation{}, err
+		}
+		if title != nil {
+			var err error
+			if c.Title, err = k.open("conversations", "title", c.ID, title); err != nil {
+				return Conversation{}, err
+			}
+		}
+		return c, nil
+	}
+}
+
+// CreateConversation stores a new conversation for its user.
+func (s *Store) CreateConversation(ctx context.Context, c Conversation) error {
+	k, err := s.keyFor(ctx, c.UserID)
+	if err != nil {
+		return fmt.Errorf("create conversation: %w", err)
+	}
+	var title []byte
+	if c.Title != "" {
+		if title, err = k.seal("conversations", "title", c.ID, c.Title); err != nil {
+			return err
+		}
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		_, err := tx.db.Exec(ctx, `
+			INSERT INTO conversations (id, user_id, title_sealed, model, pinned, archived, current_leaf, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+			c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, c.CurrentLeaf, c.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("create conversation: %w", err)
+		}
+		if c.Title != "" {
+			return tx.indexText(ctx, c.UserID, c.ID, nil, c.Title)
+		}
+		return nil
+	})
+}
+
+// Conversation returns one of the user's conversations; another user's id
+// gives ErrNotFound.
+func (s *Store) Conversation(ctx context.Context, userID, id uuid.UUID) (Conversation, error) {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return Conversation{}, fmt.Errorf("conversation: %w", err)
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1 AND user_id = $2`, id, userID)
+	if err != nil {
+		return Conversation{}, fmt.Errorf("conversation: %w", err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanConversation(k))
+	if err != nil {
+		return Conversation{}, notFound(err, "conversation")
+	}
+	return c, nil
+}
+
+// ConversationPage is one page of a keyset-paginated list.
+type ConversationPage struct {
+	Items []Conversation
+	Next  string // cursor of the next page; "" at the end
+}
+
+// ListConversations lists the user's conversations, pinned ones first, then
+// most recently updated first, archived or not, from cursor ("" for the start).
+func (s *Store) ListConversations(ctx context.Context, userID uuid.UUID, archived bool, cursor string, limit int) (ConversationPage, error) {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return ConversationPage{}, fmt.Errorf("list conversations: %w", err)
+	}
+	pinned, at, after, err := decodeCursor(cursor)
+	if err != nil {
+		return ConversationPage{}, err
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT `+conversationColumns+` FROM conversations
+		WHERE user_id = $1 AND archived = $2
+		  AND (($3 AND NOT pinned) OR (pinned = $3 AND (updated_at, id) < ($4, $5)))
+		ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT $6`, userID, archived, pinned, at, after, limit+1)
+	if err != nil {
+		return ConversationPage{}, fmt.Errorf("list conversations: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanConversation(k))
+	if err != nil {
+		return ConversationPage{}, fmt.Errorf("list conversations: %w", err)
+	}
+	page := ConversationPage{Items: list}
+	if len(list) > limit {
+		page.Items = list[:limit]
+		last := page.Items[limit-1]
+		page.Next = encodeCursor(last.Pinned, last.UpdatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// ErrBadCursor means a pagination cursor was not one we issued.
+var ErrBadCursor = fmt.Errorf("store: invalid cursor")
+
+// encodeCursor packs a keyset position into an opaque string.
+func encodeCursor(pinned bool, at time.Time, id uuid.UUID) string {
+	b := []byte{0}
+	if pinned {
+		b[0] = 1
+	}
+	b = binary.BigEndian.AppendUint64(b, uint64(at.UnixMicro()))
+	return base64.RawURLEncoding.EncodeToString(append(b, id[:]...))
+}
+
+// decodeCursor unpacks a cursor; "" means the start of the list, which is
+// "after" a pinned row later than any.
+func decodeCursor(s string) (bool, time.Time, uuid.UUID, error) {
+	if s == "" {
+		return true, time.Unix(1<<40, 0), uuid.Max, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 25 || b[0] > 1 {
+		return false, time.Time{}, uuid.Nil, ErrBadCursor
+	}
+	id, _ := uuid.FromBytes(b[9:])
+	return b[0] == 1, time.UnixMicro(int64(binary.BigEndian.Uint64(b[1:9]))), id, nil
+}
+
+// ConversationUpdate changes some of a conversation's settings; nil fields
+// stay as they are.
+type ConversationUpdate struct {
+	Title       *string
+	Model       *string
+	Pinned      *bool
+	Archived    *bool
+	CurrentLeaf *uuid.UUID
+	Touch       bool // move it to the top of the list
+}
+
+// UpdateConversation applies u to one of the user's conversations.
+func (s *Store) UpdateConversation(ctx context.Context, userID, id uuid.UUID, u ConversationUpdate, now time.Time) error {
+	var title []byte
+	if u.Title != nil {
+		k, err := s.keyFor(ctx, userID)
+		if err != nil {
+			return fmt.Errorf("update conversation: %w", err)
+		}
+		if title, err = k.seal("conversations", "title", id, *u.Title); err != nil {
+			return err
+		}
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		return tx.updateConversation(ctx, userID, id, u, title, now)
+	})
+}
+
+func (s *Store) updateConversation(ctx context.Context, userID, id uuid.UUID, u ConversationUpdate, title []byte, now time.Time) error {
+	tag, err := s.db.Exec(ctx, `
+		UPDATE conversations SET
+			title_sealed = CASE WHEN $3::bytea IS NULL THEN title_sealed ELSE $3 END,
+			model = coalesce($4, model),
+			pinned = coalesce($5, pinned),
+			archived = coalesce($6, archived),
+			current_leaf = coalesce($7, current_leaf),
+			updated_at = CASE WHEN $8 THEN $9 ELSE updated_at END
+		WHERE id = $1 AND user_id = $2`,
+		id, userID, title, u.Model, u.Pinned, u.Archived, u.CurrentLeaf, u.Touch, now)
+	if err != nil {
+		return fmt.Errorf("update conversation: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("update conversation: %w", ErrNotFound)
+	}
+	if u.Title != nil {
+		return s.indexText(ctx, userID, id, nil, *u.Title)
+	}
+	return nil
+}
+
+// DeleteConversation removes one of the user's conversations and its messages.
+func (s *Store) DeleteConversation(ctx context.Context, userID, id uuid.UUID) error {
+	tag, err := s.db.Exec(ctx, `DELETE FROM conversations WHERE id = $1 AND user_id = $2`, id, userID)
+	if err != nil {
+		return fmt.Errorf("delete conversation: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete conversation: %w", ErrNotFound)
+	}
+	return nil
+}

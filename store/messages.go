@@ -1,0 +1,208 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"confidant/enclave/blindindex"
+	"confidant/enclave/keys"
+)
+
+// Message roles and the states an answer ends in.
+const (
+	RoleSystem    = "system"
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+
+	StatusStreaming   = "streaming"
+	StatusComplete    = "complete"
+	StatusStopped     = "stopped"
+	StatusInterrupted = "interrupted"
+	StatusFailed      = "failed"
+)
+
+// Message is one turn of a conversation; ParentID links the turns into a
+// tree, so an edited message starts a new branch.
+type Message struct {
+	ID             uuid.UUID
+	ConversationID uuid.UUID
+	UserID         uuid.UUID
+	ParentID       *uuid.UUID
+	Role           string
+	Content        string
+	Status         string
+	Model          string
+	ErrorCode      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+const messageColumns = `id, conversation_id, user_id, parent_id, role, content_sealed, status, model, error_code, created_at, updated_at`
+
+func scanMessage(k userKey) pgx.RowToFunc[Message] {
+	return func(row pgx.CollectableRow) (Message, error) {
+		var m Message
+		var content []byte
+		if err := row.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.ParentID, &m.Role, &content, &m.Status, &m.Model, &m.ErrorCode, &m.CreatedAt, &m.UpdatedAt); err != nil {
+			return Message{}, err
+		}
+		var err error
+		m.Content, err = k.open("messages", "content", m.ID, content)
+		return m, err
+	}
+}
+
+// AddMessage stores a message in one of the user's conversations. Finished
+// messages are added to the search index.
+func (s *Store) AddMessage(ctx context.Context, m Message) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		k, err := tx.keyFor(ctx, m.UserID)
+		if err != nil {
+			return fmt.Errorf("add message: %w", err)
+		}
+		content, err := k.seal("messages", "content", m.ID, m.Content)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.db.Exec(ctx, `
+			INSERT INTO messages (id, conversation_id, user_id, parent_id, role, content_sealed, status, model, error_code, content_length, created_at, updated_at)
+			SELECT $1, c.id, c.user_id, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM conversations c
+			WHERE c.id = $2 AND c.user_id = $3
+			  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM messages p WHERE p.id = $4 AND p.conversation_id = c.id))`,
+			m.ID, m.ConversationID, m.UserID, m.ParentID, m.Role, content, m.Status, m.Model, m.ErrorCode, len(m.Content), m.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("add message: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("add message: conversation or parent: %w", ErrNotFound)
+		}
+		if m.Status != StatusStreaming {
+			return tx.indexText(ctx, m.UserID, m.ConversationID, &m.ID, m.Content)
+		}
+		return nil
+	})
+}
+
+// UpdateMessage replaces a message's content and status, as an answer
+// streams in and when it ends. When it ends, its text is indexed.
+func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		k, err := tx.keyFor(ctx, userID)
+		if err != nil {
+			return fmt.Errorf("update message: %w", err)
+		}
+		sealed, err := k.seal("messages", "content", id, content)
+		if err != nil {
+			return err
+		}
+		var convID uuid.UUID
+		err = tx.db.QueryRow(ctx, `
+			UPDATE messages SET content_sealed = $3, status = $4, error_code = $5, content_length = $6, updated_at = $7
+			WHERE id = $1 AND user_id = $2 RETURNING conversation_id`,
+			id, userID, sealed, status, errorCode, len(content), now).Scan(&convID)
+		if err != nil {
+			return notFound(err, "update message")
+		}
+		if status != StatusStreaming {
+			return tx.indexText(ctx, userID, convID, &id, content)
+		}
+		return nil
+	})
+}
+
+// Message returns one of the user's messages.
+func (s *Store) Message(ctx context.Context, userID, id uuid.UUID) (Message, error) {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return Message{}, fmt.Errorf("message: %w", err)
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1 AND user_id = $2`, id, userID)
+	if err != nil {
+		return Message{}, fmt.Errorf("message: %w", err)
+	}
+	m, err := pgx.CollectExactlyOneRow(rows, scanMessage(k))
+	if err != nil {
+		return Message{}, notFound(err, "message")
+	}
+	return m, nil
+}
+
+// Messages returns every message of every branch of one of the user's
+// conversations, oldest first.
+func (s *Store) Messages(ctx context.Context, userID, conversationID uuid.UUID) ([]Message, error) {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = $1 AND user_id = $2 ORDER BY id`, conversationID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanMessage(k))
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	return list, nil
+}
+
+// InterruptStreaming marks every answer still streaming as interrupted:
+// run at start-up, since no process streams them any more.
+func (s *Store) InterruptStreaming(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := s.db.Exec(ctx, `UPDATE messages SET status = 'interrupted', updated_at = $1 WHERE status = 'streaming'`, now)
+	if err != nil {
+		return 0, fmt.Errorf("interrupt streaming: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// indexText stores blind-index tokens for a message (or, with a nil
+// message id, a title), replacing what it had.
+func (s *Store) indexText(ctx context.Context, userID, conversationID uuid.UUID, messageID *uuid.UUID, text string) error {
+	var err error
+	if messageID != nil {
+		_, err = s.db.Exec(ctx, `DELETE FROM search_tokens WHERE message_id = $1`, *messageID)
+	} else {
+		_, err = s.db.Exec(ctx, `DELETE FROM search_tokens WHERE conversation_id = $1 AND message_id IS NULL`, conversationID)
+	}
+	if err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), text)
+	if len(tokens) == 0 {
+		return nil
+	}
+	_, err = s.db.Exec(ctx, `
+		INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
+		SELECT $1, $2, $3, unnest($4::bytea[])`, userID, conversationID, messageID, tokens)
+	if err != nil {
+		return fmt.Errorf("index text: %w", err)
+	}
+	return nil
+}
+
+// SearchConversations returns the ids of the user's conversations whose
+// title or messages contain every word of query, most recent first.
+func (s *Store) SearchConversations(ctx context.Context, userID uuid.UUID, query string, limit int) ([]uuid.UUID, error) {
+	tokens := blindindex.QueryTokens(s.keys.BlindIndexKey(keys.UserID(userID)), query)
+	if len(tokens) == 0 {
+		return nil, nil
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT t.conversation_id FROM search_tokens t JOIN conversations c ON c.id = t.conversation_id
+		WHERE t.user_id = $1 AND t.token = ANY($2)
+		GROUP BY t.conversation_id, c.updated_at
+		HAVING count(DISTINCT t.token) = $3
+		ORDER BY c.updated_at DESC LIMIT $4`, userID, tokens, len(tokens), limit)
+	if err != nil {
+		return nil, fmt.Errorf("search conversations: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("search conversations: %w", err)
+	}
+	return ids, nil
+}

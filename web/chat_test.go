@@ -1,0 +1,133 @@
+package web_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"confidant/internal/softauthn"
+	"confidant/internal/testclient"
+)
+
+var streamURL = regexp.MustCompile(`data-stream="(/c/[0-9a-f-]{36}/m/[0-9a-f-]{36}/stream)"`)
+
+type sseEvent struct {
+	ID, Event string
+	Data      struct {
+		HTML, Status, Notice, Text string
+	}
+}
+
+// readStream follows an answer's server-sent events to the end.
+func readStream(t *testing.T, c *testclient.Client, path, lastEventID string) (*http.Response, []sseEvent) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.Base+path, nil)
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var events []sseEvent
+	var cur sseEvent
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "id: "):
+			cur.ID = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			cur.Event = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			if err := json.Unmarshal([]byte(line[6:]), &cur.Data); err != nil {
+				t.Fatal(err)
+			}
+		case line == "":
+			events = append(events, cur)
+			cur = sseEvent{}
+		}
+	}
+	return res, events
+}
+
+// send posts a message from the composer and returns the page it leads to.
+func send(t *testing.T, c *testclient.Client, action, content string) (string, string) {
+	t.Helper()
+	res, _ := c.PostForm(action, url.Values{"content": {content}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST %s: %d", action, res.StatusCode)
+	}
+	loc := res.Header.Get("Location")
+	_, page := c.Get(loc)
+	return loc, page
+}
+
+func TestChatOverHTTP(t *testing.T) {
+	srv := start(t)
+	alice := testclient.New(t, srv)
+	alice.SignUp(softauthn.New(srv.URL), "alice", "Alice")
+	alice.Get("/")
+
+	loc, page := send(t, alice, "/c", "Say streaming works [[sim:delay=5ms]]")
+	m := streamURL.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no streaming answer on %s", loc)
+	}
+	res, events := readStream(t, alice, m[1], "")
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" || len(events) < 2 {
+		t.Fatalf("stream: %d %s %d events", res.StatusCode, res.Header.Get("Content-Type"), len(events))
+	}
+	last := events[len(events)-1]
+	if last.Event != "end" || last.Data.Status != "complete" || !strings.Contains(last.Data.HTML, "streaming works") || last.Data.Text != "streaming works" {
+		t.Fatalf("last event %+v", last)
+	}
+	// Resuming after the last event id replays only the end.
+	_, again := readStream(t, alice, m[1], last.ID)
+	if len(again) != 1 || again[0].Event != "end" {
+		t.Fatalf("resume gave %+v", again)
+	}
+
+	// Reload shows the finished answer; the sidebar lists the chat.
+	_, page = alice.Get(loc)
+	if streamURL.MatchString(page) || !strings.Contains(page, "streaming works") || !strings.Contains(page, `data-testid="conv-link"`) {
+		t.Fatal("reloaded page does not show the finished answer and the sidebar entry")
+	}
+
+	// Another user can neither watch, read, stop nor rename it.
+	mallory := testclient.New(t, srv)
+	mallory.SignUp(softauthn.New(srv.URL), "mallory", "Mallory")
+	mallory.Get("/")
+	if res, _ := readStream(t, mallory, m[1], ""); res.StatusCode != http.StatusNotFound {
+		t.Errorf("another user's stream: %d", res.StatusCode)
+	}
+	if res, _ := mallory.Get(loc); res.StatusCode != http.StatusNotFound {
+		t.Errorf("another user's conversation: %d", res.StatusCode)
+	}
+	for _, action := range []string{loc + "/rename", loc + "/delete", loc + "/messages", strings.TrimSuffix(m[1], "/stream") + "/stop"} {
+		if res, _ := mallory.PostForm(action, url.Values{"title": {"x"}, "content": {"x"}}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("POST %s by another user: %d", action, res.StatusCode)
+		}
+	}
+
+	// A backend that dies mid-answer leaves the partial text and a notice.
+	_, page = send(t, alice, loc+"/messages", "go on [[sim:fail-after=4]]")
+	m = streamURL.FindStringSubmatch(page)
+	_, events = readStream(t, alice, m[1], "")
+	last = events[len(events)-1]
+	if last.Data.Status != "interrupted" || last.Data.Notice == "" || last.Data.Text == "" {
+		t.Fatalf("interrupted answer: %+v", last)
+	}
+
+	// Empty messages are refused with a message a person understands.
+	res, body := alice.PostForm(loc+"/messages", url.Values{"content": {"   "}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "Write a message first.") {
+		t.Errorf("empty message: %d", res.StatusCode)
+	}
+}
