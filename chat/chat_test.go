@@ -259,3 +259,28 @@ func TestRefusals(t *testing.T) {
 	}
 	_ = svc.Stop(ctx, u.ID, sent.Assistant.ID)
 }
+
+func TestCustomInstructionsLeadThePrompt(t *testing.T) {
+	svc, st, u, b := setup(t, "ok")
+	ctx := context.Background()
+	if err := st.SetInstructions(ctx, u.ID, "Answer in French.", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := svc.Send(ctx, u.ID, uuid.Nil, "hello", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, svc, u.ID, sent.Assistant.ID)
+	b.mu.Lock()
+	first := b.prompts[0]
+	b.mu.Unlock()
+	if len(first) != 2 || first[0].Role != store.RoleSystem || first[0].Content != "Answer in French." || first[1].Content != "hello" {
+		t.Fatalf("prompt = %+v", first)
+	}
+	if err := st.SetInstructions(ctx, u.ID, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Instructions(ctx, u.ID); got != "" {
+		t.Fatalf("cleared instructions = %q", got)
+	}
+}

@@ -110,7 +110,7 @@ func (s *Service) title(conv store.Conversation, prompt []Prompt, answer string)
 	if t == "" {
 		t = cleanTitle(firstUserText(prompt))
 	}
-	if err := s.store.UpdateConversation(ctx, conv.UserID, conv.ID, store.ConversationUpdate{Title: &t}, s.opt.Now()); err != nil {
+	if err := s.store.UpdateConversation(ctx, conv.UserID, conv.ID, store.ConversationUpdate{Title: &t, OnlyIfNoTitle: true}, s.opt.Now()); err != nil {
 		s.opt.Log.Warn("storing title failed", "conversation", conv.ID, "err", err)
 	}
 }

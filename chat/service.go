@@ -217,6 +217,13 @@ func (s *Service) newAnswer(ctx context.Context, conv store.Conversation, parent
 		return store.Message{}, err
 	}
 	prompt := promptFor(all, parent)
+	instructions, err := s.store.Instructions(ctx, conv.UserID)
+	if err != nil {
+		return store.Message{}, err
+	}
+	if instructions != "" {
+		prompt = append([]Prompt{{Role: store.RoleSystem, Content: instructions}}, prompt...)
+	}
 	id, _ := uuid.NewV7()
 	answer := store.Message{ID: id, ConversationID: conv.ID, UserID: conv.UserID, ParentID: &parent, Role: store.RoleAssistant,
 		Status: store.StatusStreaming, Model: conv.Model, CreatedAt: s.opt.Now()}
@@ -391,11 +398,11 @@ func (s *Service) SendPrompt(ctx context.Context, userID uuid.UUID, model string
 // ErrBadPrompt means an API prompt has a message the chat cannot store.
 var ErrBadPrompt = errors.New("chat: invalid prompt")
 
-// hasAnswer reports whether a conversation already has a finished answer,
-// after which its title has been (or will not be) generated.
+// hasAnswer reports whether a conversation already has a complete answer,
+// after which its title has been generated.
 func hasAnswer(all []store.Message) bool {
 	for _, m := range all {
-		if m.Role == store.RoleAssistant && m.Status != store.StatusStreaming {
+		if m.Role == store.RoleAssistant && m.Status == store.StatusComplete {
 			return true
 		}
 	}

@@ -19,7 +19,7 @@ type overflow struct {
 }
 
 const measureOverflow = `(() => {
-	const w = innerWidth, sw = document.scrollingElement.scrollWidth;
+	const w = document.documentElement.clientWidth, sw = document.scrollingElement.scrollWidth;
 	const wide = sw <= w ? [] : Array.from(document.querySelectorAll('body *'))
 		.filter((el) => el.getBoundingClientRect().right > w + 0.5)
 		.slice(0, 6)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -18,8 +19,17 @@ import (
 type Settings struct {
 	Pages   *Pages
 	Service *auth.Service
+	Store   *store.Store
 	Cookies *SessionCookies
 	Origin  *url.URL
+	Now     func() time.Time
+}
+
+func (h *Settings) now() time.Time {
+	if h.Now == nil {
+		return time.Now()
+	}
+	return h.Now()
 }
 
 // notices maps the ?done= and ?error= codes of a redirect to fixed texts,

@@ -199,6 +199,7 @@
       if (section && field) {
         field.value = result.api_key;
         form.hidden = true;
+        document.querySelectorAll('.empty').forEach((el) => { el.hidden = true; });
         section.hidden = false;
         field.focus();
         field.select();
@@ -508,6 +509,15 @@
       }
       scrollToEnd();
     }
+    es.addEventListener('error', function () {
+      // EventSource retries by itself after a dropped connection; CLOSED
+      // means the server refused (gone, or not ours): stop waiting.
+      if (es.readyState !== EventSource.CLOSED) return;
+      delete streaming[stopURL];
+      turn.classList.remove('turn-streaming');
+      if (notice) { notice.textContent = 'Lost the connection to this answer. Reload the page to see it.'; notice.hidden = false; }
+      if (Object.keys(streaming).length === 0) setStreaming(false);
+    });
     es.addEventListener('update', function (ev) { apply(ev, false); });
     es.addEventListener('end', function (ev) { apply(ev, true); });
   }

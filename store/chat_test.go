@@ -189,3 +189,27 @@ func TestSearchConversations(t *testing.T) {
 		}
 	}
 }
+
+func TestAutomaticTitleNeverOverwritesARename(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	c := mustConversation(t, s, alice.ID, "", time.Now())
+	manual, auto := "Budget review", "Generated words"
+	if err := s.UpdateConversation(ctx, alice.ID, c.ID, store.ConversationUpdate{Title: &manual}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateConversation(ctx, alice.ID, c.ID, store.ConversationUpdate{Title: &auto, OnlyIfNoTitle: true}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Conversation(ctx, alice.ID, c.ID)
+	if got.Title != manual {
+		t.Fatalf("title = %q", got.Title)
+	}
+	if ids, _ := s.SearchConversations(ctx, alice.ID, "generated", 10); len(ids) != 0 {
+		t.Error("search index took the discarded title")
+	}
+	if ids, _ := s.SearchConversations(ctx, alice.ID, "budget", 10); len(ids) != 1 {
+		t.Error("search index lost the manual title")
+	}
+}

@@ -156,12 +156,13 @@ func decodeCursor(s string) (bool, time.Time, uuid.UUID, error) {
 // ConversationUpdate changes some of a conversation's settings; nil fields
 // stay as they are.
 type ConversationUpdate struct {
-	Title       *string
-	Model       *string
-	Pinned      *bool
-	Archived    *bool
-	CurrentLeaf *uuid.UUID
-	Touch       bool // move it to the top of the list
+	Title         *string
+	OnlyIfNoTitle bool // set Title only when there is none (automatic titles)
+	Model         *string
+	Pinned        *bool
+	Archived      *bool
+	CurrentLeaf   *uuid.UUID
+	Touch         bool // move it to the top of the list
 }
 
 // UpdateConversation applies u to one of the user's conversations.
@@ -182,23 +183,22 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, id uuid.UUID, u 
 }
 
 func (s *Store) updateConversation(ctx context.Context, userID, id uuid.UUID, u ConversationUpdate, title []byte, now time.Time) error {
-	tag, err := s.db.Exec(ctx, `
+	var titleSet bool
+	err := s.db.QueryRow(ctx, `
 		UPDATE conversations SET
-			title_sealed = CASE WHEN $3::bytea IS NULL THEN title_sealed ELSE $3 END,
+			title_sealed = CASE WHEN $3::bytea IS NULL OR ($10 AND title_sealed IS NOT NULL) THEN title_sealed ELSE $3 END,
 			model = coalesce($4, model),
 			pinned = coalesce($5, pinned),
 			archived = coalesce($6, archived),
 			current_leaf = coalesce($7, current_leaf),
 			updated_at = CASE WHEN $8 THEN $9 ELSE updated_at END
-		WHERE id = $1 AND user_id = $2`,
-		id, userID, title, u.Model, u.Pinned, u.Archived, u.CurrentLeaf, u.Touch, now)
+		WHERE id = $1 AND user_id = $2
+		RETURNING coalesce($3::bytea IS NOT NULL AND title_sealed = $3::bytea, false)`,
+		id, userID, title, u.Model, u.Pinned, u.Archived, u.CurrentLeaf, u.Touch, now, u.OnlyIfNoTitle).Scan(&titleSet)
 	if err != nil {
-		return fmt.Errorf("update conversation: %w", err)
+		return notFound(err, "update conversation")
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("update conversation: %w", ErrNotFound)
-	}
-	if u.Title != nil {
+	if titleSet {
 		return s.indexText(ctx, userID, id, nil, *u.Title)
 	}
 	return nil

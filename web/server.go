@@ -75,7 +75,7 @@ func New(d Deps) (*Server, error) {
 	pages := &handlers.Pages{Assets: assets, Shield: shieldFor(d.EnclaveMode)}
 	cookies := &handlers.SessionCookies{Secure: d.Config.Secure()}
 	authH := &handlers.Auth{Pages: pages, Service: svc, Cookies: cookies}
-	settings := &handlers.Settings{Pages: pages, Service: svc, Cookies: cookies, Origin: d.Config.Origin}
+	settings := &handlers.Settings{Pages: pages, Service: svc, Store: d.Store, Cookies: cookies, Origin: d.Config.Origin, Now: d.Now}
 	home := &handlers.Home{Pages: pages, EnclaveMode: d.EnclaveMode, Version: d.Version, Commit: d.Commit}
 	health := &handlers.Health{Checks: d.ReadyChecks, Log: d.Log}
 	chatSvc := chat.New(d.Store, d.Backend, chat.Options{Now: d.Now, Log: d.Log})
@@ -166,6 +166,8 @@ func New(d Deps) (*Server, error) {
 	s.GET("/activity", settings.Activity)
 	s.GET("/invites", settings.Invites)
 	s.POST("/invites", settings.CreateInvite)
+	s.GET("/instructions", settings.Instructions)
+	s.POST("/instructions", settings.SaveInstructions)
 	s.GET("/api-keys", settings.APIKeys)
 	s.POST("/api-keys/begin", settings.APIKeyBegin)
 	s.POST("/api-keys/finish", settings.APIKeyFinish)

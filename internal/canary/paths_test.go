@@ -81,6 +81,13 @@ var paths = []path{
 			t.Fatalf("completion: %d %s", res.StatusCode, out)
 		}
 	}},
+	{"custom instructions", func(t tb, e *env) {
+		e.c.Get("/settings/instructions")
+		res, _ := e.c.PostForm("/settings/instructions", url.Values{"instructions": {e.mark("instructions")}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save instructions: %d", res.StatusCode)
+		}
+	}},
 	{"recovery code regeneration", func(t tb, e *env) {
 		e.c.Get("/settings/recovery")
 		out := e.c.Ceremony("/settings/recovery/begin", map[string]string{}, "/settings/recovery/finish", e.device.Get)
