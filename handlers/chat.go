@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,12 @@ func (h *Chat) now() time.Time {
 	return h.Now()
 }
 
-const sidebarPage = 30
+const (
+	sidebarPage = 30
+	// turnWindow is how many turns a conversation page renders at first;
+	// earlier ones load as the person scrolls up.
+	turnWindow = 40
+)
 
 // New shows an empty chat.
 func (h *Chat) New(c echo.Context) error {
@@ -74,7 +80,14 @@ func (h *Chat) Show(c echo.Context) error {
 		return err
 	}
 	d := views.ChatData{ConvID: conv.ID.String(), Title: conv.Title, Model: conv.Model, Pinned: conv.Pinned, Archived: conv.Archived}
-	for _, t := range turns {
+	from := max(0, len(turns)-turnWindow)
+	if c.QueryParam("all") == "1" {
+		from = 0 // without JavaScript, "Earlier messages" shows everything
+	}
+	if from > 0 {
+		d.EarlierBefore = turns[from].ID.String()
+	}
+	for _, t := range turns[from:] {
 		v := h.turnView(t)
 		d.Streaming = d.Streaming || v.Streaming
 		d.Turns = append(d.Turns, v)
@@ -199,4 +212,37 @@ func (h *Chat) List(c echo.Context) error {
 		return render(c, http.StatusOK, views.ChatPage(p, views.ChatData{}))
 	}
 	return render(c, http.StatusOK, views.ConversationList(d))
+}
+
+// Earlier renders the window of turns before a given one, for scrolling up
+// in a long conversation.
+func (h *Chat) Earlier(c echo.Context) error {
+	_, user, convID, err := h.convParams(c)
+	if err != nil {
+		return err
+	}
+	if c.Request().Header.Get("HX-Request") == "" {
+		return c.Redirect(http.StatusSeeOther, "/c/"+convID.String()+"?all=1")
+	}
+	before, err := uuid.Parse(c.QueryParam("before"))
+	if err != nil {
+		return chat.ErrNotFound
+	}
+	_, turns, err := h.Service.Conversation(c.Request().Context(), user.ID, convID)
+	if err != nil {
+		return err
+	}
+	end := slices.IndexFunc(turns, func(t chat.Turn) bool { return t.ID == before })
+	if end < 0 {
+		end = 0 // the branch changed meanwhile: nothing earlier to add
+	}
+	from := max(0, end-turnWindow)
+	d := views.EarlierData{ConvID: convID.String()}
+	if from > 0 {
+		d.Before = turns[from].ID.String()
+	}
+	for _, t := range turns[from:end] {
+		d.Turns = append(d.Turns, h.turnView(t))
+	}
+	return render(c, http.StatusOK, views.EarlierTurns(h.Pages.Page(c, "", ""), d))
 }

@@ -3,14 +3,20 @@ package web_test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"confidant/internal/softauthn"
 	"confidant/internal/testclient"
+	"confidant/store"
 )
 
 var streamURL = regexp.MustCompile(`data-stream="(/c/[0-9a-f-]{36}/m/[0-9a-f-]{36}/stream)"`)
@@ -129,5 +135,67 @@ func TestChatOverHTTP(t *testing.T) {
 	res, body := alice.PostForm(loc+"/messages", url.Values{"content": {"   "}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "Write a message first.") {
 		t.Errorf("empty message: %d", res.StatusCode)
+	}
+}
+
+func TestLongConversationLoadsInWindows(t *testing.T) {
+	srv := start(t)
+	c := testclient.New(t, srv)
+	c.SignUp(softauthn.New(srv.URL), "alice", "Alice")
+	ctx := t.Context()
+	user, err := srv.Store.UserByUsername(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	convID, _ := uuid.NewV7()
+	if err := srv.Store.CreateConversation(ctx, store.Conversation{ID: convID, UserID: user.ID, Model: "sim-chat", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	var parent *uuid.UUID
+	for i := range 100 {
+		id, _ := uuid.NewV7()
+		role := store.RoleUser
+		if i%2 == 1 {
+			role = store.RoleAssistant
+		}
+		m := store.Message{ID: id, ConversationID: convID, UserID: user.ID, ParentID: parent, Role: role,
+			Content: fmt.Sprintf("message number %03d", i), Status: store.StatusComplete, CreatedAt: time.Now()}
+		if err := srv.Store.AddMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		parent = &m.ID
+	}
+	if err := srv.Store.UpdateConversation(ctx, user.ID, convID, store.ConversationUpdate{CurrentLeaf: parent}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	earlier := regexp.MustCompile(`hx-get="(/c/[^"]+/earlier\?before=[^"]+)"`)
+	count := func(page string) int { return strings.Count(page, `<article class="turn`) }
+
+	_, page := c.Get("/c/" + convID.String())
+	if n := count(page); n != 40 || !strings.Contains(page, "message number 099") || strings.Contains(page, "message number 059") {
+		t.Fatalf("first window: %d turns", n)
+	}
+	var seen int = 40
+	for i := 0; ; i++ {
+		m := earlier.FindStringSubmatch(page)
+		if m == nil {
+			break
+		}
+		req, _ := http.NewRequest(http.MethodGet, c.Base+html.UnescapeString(m[1]), nil)
+		req.Header.Set("HX-Request", "true")
+		_, body := c.Do(req)
+		page = string(body)
+		seen += count(page)
+		if i > 5 {
+			t.Fatal("earlier windows never end")
+		}
+	}
+	if seen != 100 || !strings.Contains(page, "message number 000") {
+		t.Fatalf("saw %d turns in all windows", seen)
+	}
+	// Without JavaScript the link shows the whole conversation.
+	_, page = c.Get("/c/" + convID.String() + "?all=1")
+	if n := count(page); n != 100 {
+		t.Fatalf("all=1 shows %d turns", n)
 	}
 }

@@ -132,6 +132,7 @@ func New(d Deps) (*Server, error) {
 	c.GET("", chatH.List)
 	c.POST("", chatH.Create)
 	c.GET("/:id", chatH.Show)
+	c.GET("/:id/earlier", chatH.Earlier)
 	c.POST("/:id/messages", chatH.Send)
 	c.POST("/:id/rename", chatH.Rename)
 	c.POST("/:id/pin", chatH.Pin)
