@@ -109,3 +109,32 @@ func currentUser(c echo.Context) (store.Session, store.User, error) {
 
 // isNotFound reports whether err means the object does not exist for this user.
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// userAndID returns the signed-in user and the uuid in path parameter
+// name; a malformed id is a not-found, like an id that is not theirs.
+func userAndID(c echo.Context, name string) (store.User, uuid.UUID, error) {
+	_, user, err := currentUser(c)
+	if err != nil {
+		return store.User{}, uuid.Nil, err
+	}
+	id, err := uuid.Parse(c.Param(name))
+	if err != nil {
+		return store.User{}, uuid.Nil, errNotFound
+	}
+	return user, id, nil
+}
+
+// userAndCeremony returns the signed-in user and the ceremony a finish
+// request answers.
+func userAndCeremony(c echo.Context) (store.User, uuid.UUID, []byte, error) {
+	_, user, err := currentUser(c)
+	if err != nil {
+		return store.User{}, uuid.Nil, nil, err
+	}
+	id, body, err := ceremonyInput(c)
+	return user, id, body, err
+}
+
+// errNotFound is the generic answer for an object that does not exist or
+// is not the caller's.
+var errNotFound = echo.NewHTTPError(http.StatusNotFound, "That item does not exist or is not yours.")

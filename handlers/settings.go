@@ -92,11 +92,7 @@ func (h *Settings) AddPasskeyBegin(c echo.Context) error {
 
 // AddPasskeyFinish stores the new passkey.
 func (h *Settings) AddPasskeyFinish(c echo.Context) error {
-	_, user, err := currentUser(c)
-	if err != nil {
-		return err
-	}
-	id, body, err := ceremonyInput(c)
+	user, id, body, err := userAndCeremony(c)
 	if err != nil {
 		return err
 	}
@@ -108,13 +104,9 @@ func (h *Settings) AddPasskeyFinish(c echo.Context) error {
 
 // RenamePasskey renames one of the user's passkeys.
 func (h *Settings) RenamePasskey(c echo.Context) error {
-	_, user, err := currentUser(c)
+	user, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
-	}
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return auth.ErrNotFound
 	}
 	if err := h.Service.RenamePasskey(c.Request().Context(), user.ID, id, c.FormValue("name"), c.Request().UserAgent()); err != nil {
 		return err
@@ -124,13 +116,9 @@ func (h *Settings) RenamePasskey(c echo.Context) error {
 
 // RemovePasskey removes one of the user's passkeys, never the last.
 func (h *Settings) RemovePasskey(c echo.Context) error {
-	_, user, err := currentUser(c)
+	user, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
-	}
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return auth.ErrNotFound
 	}
 	err = h.Service.RemovePasskey(c.Request().Context(), user.ID, id, c.Request().UserAgent())
 	if errors.Is(err, auth.ErrLastPasskey) {
@@ -162,13 +150,9 @@ func (h *Settings) Sessions(c echo.Context) error {
 
 // RevokeSession signs out one of the user's other sessions.
 func (h *Settings) RevokeSession(c echo.Context) error {
-	_, user, err := currentUser(c)
+	user, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
-	}
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return auth.ErrNotFound
 	}
 	if err := h.Service.RevokeSession(c.Request().Context(), user.ID, id, c.Request().UserAgent()); err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"confidant/auth"
@@ -80,11 +79,7 @@ func (h *Settings) APIKeyBegin(c echo.Context) error {
 
 // APIKeyFinish verifies the passkey, creates the key and returns it once.
 func (h *Settings) APIKeyFinish(c echo.Context) error {
-	_, user, err := currentUser(c)
-	if err != nil {
-		return err
-	}
-	id, body, err := ceremonyInput(c)
+	user, id, body, err := userAndCeremony(c)
 	if err != nil {
 		return err
 	}
@@ -105,13 +100,9 @@ func (h *Settings) APIKeyFinish(c echo.Context) error {
 
 // APIKeyRevoke deletes one of the user's keys.
 func (h *Settings) APIKeyRevoke(c echo.Context) error {
-	_, user, err := currentUser(c)
+	user, id, err := userAndID(c, "id")
 	if err != nil {
 		return err
-	}
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return auth.ErrNotFound
 	}
 	if err := h.Service.RevokeAPIKey(c.Request().Context(), user.ID, id); err != nil {
 		return err

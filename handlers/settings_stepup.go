@@ -110,11 +110,7 @@ func (h *Settings) stepUpBegin(c echo.Context, action string) error {
 }
 
 func (h *Settings) stepUpFinish(c echo.Context, action string) error {
-	_, user, err := currentUser(c)
-	if err != nil {
-		return err
-	}
-	id, body, err := ceremonyInput(c)
+	user, id, body, err := userAndCeremony(c)
 	if err != nil {
 		return err
 	}
