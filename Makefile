@@ -22,6 +22,7 @@ test: provision-test check-generated vet
 bench: provision build
 	$(GO) test -run '^$$' -bench . -benchmem ./enclave/... ./store/...
 	$(GO) run ./internal/loadgen -bin ./$(BIN)
+	$(GO) run ./internal/chatbench -bin ./$(BIN)
 
 build: generate
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/confidant

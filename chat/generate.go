@@ -26,19 +26,19 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	defer l.cancel()
 	log := s.opt.Log.With("conversation", conv.ID, "message", answer.ID)
 
-	lastCommit := time.Now()
+	// Batches are committed beside the stream, never in its way.
+	committed := make(chan struct{})
+	streamDone := make(chan struct{})
+	go func() {
+		defer close(committed)
+		s.commitBatches(ctx, l, conv.UserID, answer.ID, streamDone, log)
+	}()
 	err := s.backend.Stream(ctx, conv.Model, prompt, func(delta string) error {
 		l.append(delta)
-		if time.Since(lastCommit) >= s.opt.CommitEvery {
-			lastCommit = time.Now()
-			snap, _ := l.get()
-			if err := s.store.UpdateMessage(ctx, conv.UserID, answer.ID, snap.Content, store.StatusStreaming, "", s.opt.Now()); err != nil {
-				// The final commit retries; keep streaming meanwhile.
-				log.Warn("committing partial answer failed", "err", err)
-			}
-		}
 		return nil
 	})
+	close(streamDone)
+	<-committed
 
 	status, code := store.StatusComplete, ""
 	switch {
@@ -65,6 +65,31 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 
 	if wantTitle && status == store.StatusComplete {
 		s.title(conv, prompt, snap.Content)
+	}
+}
+
+// commitBatches commits a streaming answer's text every CommitEvery while
+// it grows, until done is closed.
+func (s *Service) commitBatches(ctx context.Context, l *live, userID, id uuid.UUID, done <-chan struct{}, log interface{ Warn(string, ...any) }) {
+	t := time.NewTicker(s.opt.CommitEvery)
+	defer t.Stop()
+	saved := 0
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		snap, _ := l.get()
+		if snap.Version == saved {
+			continue
+		}
+		if err := s.store.SaveStreamingMessage(ctx, userID, id, snap.Content, s.opt.Now()); err != nil {
+			// The final commit retries; a lost batch only matters on a crash.
+			log.Warn("committing partial answer failed", "err", err)
+			continue
+		}
+		saved = snap.Version
 	}
 }
 

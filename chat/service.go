@@ -124,27 +124,49 @@ func (s *Service) Send(ctx context.Context, userID, conversationID uuid.UUID, co
 	if err != nil {
 		return Sent{}, err
 	}
-	var conv store.Conversation
+	p := plan{}
 	if conversationID == uuid.Nil {
 		if model == "" {
 			model = s.opt.DefaultModel
 		}
 		id, _ := uuid.NewV7()
-		conv = store.Conversation{ID: id, UserID: userID, Model: model, CreatedAt: s.opt.Now()}
-		if err := s.store.CreateConversation(ctx, conv); err != nil {
+		p.conv, p.isNew = store.Conversation{ID: id, UserID: userID, Model: model, CreatedAt: s.opt.Now()}, true
+	} else {
+		if p.conv, err = s.conversation(ctx, userID, conversationID); err != nil {
 			return Sent{}, err
 		}
-	} else if conv, err = s.conversation(ctx, userID, conversationID); err != nil {
-		return Sent{}, err
-	}
-	if conv.CurrentLeaf != nil {
-		if l, ok := s.hub.get(*conv.CurrentLeaf); ok {
-			if snap, _ := l.get(); snap.Status == store.StatusStreaming {
-				return Sent{}, ErrBusy
-			}
+		if p.conv.CurrentLeaf != nil && s.streaming(*p.conv.CurrentLeaf) {
+			return Sent{}, ErrBusy
+		}
+		if p.prior, err = s.store.Messages(ctx, userID, conversationID); err != nil {
+			return Sent{}, err
 		}
 	}
-	return s.start(ctx, conv, conv.CurrentLeaf, content)
+	user := s.userTurn(p.conv, p.conv.CurrentLeaf, content)
+	p.add = []store.Message{user}
+	answer, err := s.commitAndStart(ctx, p, user.ID)
+	if err != nil {
+		return Sent{}, err
+	}
+	p.conv.CurrentLeaf = &answer.ID
+	return Sent{Conversation: p.conv, User: user, Assistant: answer}, nil
+}
+
+// streaming reports whether this process is generating message id.
+func (s *Service) streaming(id uuid.UUID) bool {
+	l, ok := s.hub.get(id)
+	if !ok {
+		return false
+	}
+	snap, _ := l.get()
+	return snap.Status == store.StatusStreaming
+}
+
+// userTurn makes a user message under parent.
+func (s *Service) userTurn(conv store.Conversation, parent *uuid.UUID, content string) store.Message {
+	id, _ := uuid.NewV7()
+	return store.Message{ID: id, ConversationID: conv.ID, UserID: conv.UserID, ParentID: parent, Role: store.RoleUser,
+		Content: content, Status: store.StatusComplete, CreatedAt: s.opt.Now()}
 }
 
 // Edit sends a new version of one of the user's messages: a sibling with
@@ -161,11 +183,21 @@ func (s *Service) Edit(ctx context.Context, userID, messageID uuid.UUID, content
 	if m.Role != store.RoleUser {
 		return Sent{}, ErrNotFound
 	}
-	conv, err := s.conversation(ctx, userID, m.ConversationID)
+	p := plan{}
+	if p.conv, err = s.conversation(ctx, userID, m.ConversationID); err != nil {
+		return Sent{}, err
+	}
+	if p.prior, err = s.store.Messages(ctx, userID, m.ConversationID); err != nil {
+		return Sent{}, err
+	}
+	user := s.userTurn(p.conv, m.ParentID, content)
+	p.add = []store.Message{user}
+	answer, err := s.commitAndStart(ctx, p, user.ID)
 	if err != nil {
 		return Sent{}, err
 	}
-	return s.start(ctx, conv, m.ParentID, content)
+	p.conv.CurrentLeaf = &answer.ID
+	return Sent{Conversation: p.conv, User: user, Assistant: answer}, nil
 }
 
 // Regenerate writes a new version of one of the user's answers.
@@ -177,67 +209,65 @@ func (s *Service) Regenerate(ctx context.Context, userID, assistantID uuid.UUID)
 	if m.Role != store.RoleAssistant || m.ParentID == nil {
 		return store.Message{}, ErrNotFound
 	}
-	conv, err := s.conversation(ctx, userID, m.ConversationID)
-	if err != nil {
+	if s.streaming(m.ID) {
+		return store.Message{}, ErrBusy
+	}
+	p := plan{}
+	if p.conv, err = s.conversation(ctx, userID, m.ConversationID); err != nil {
 		return store.Message{}, err
 	}
-	if l, ok := s.hub.get(m.ID); ok {
-		if snap, _ := l.get(); snap.Status == store.StatusStreaming {
-			return store.Message{}, ErrBusy
-		}
-	}
-	answer, err := s.newAnswer(ctx, conv, *m.ParentID)
-	if err != nil {
+	if p.prior, err = s.store.Messages(ctx, userID, m.ConversationID); err != nil {
 		return store.Message{}, err
 	}
-	return answer, nil
+	return s.commitAndStart(ctx, p, *m.ParentID)
 }
 
-// start commits a user message under parent and starts its answer.
-func (s *Service) start(ctx context.Context, conv store.Conversation, parent *uuid.UUID, content string) (Sent, error) {
-	id, _ := uuid.NewV7()
-	user := store.Message{ID: id, ConversationID: conv.ID, UserID: conv.UserID, ParentID: parent, Role: store.RoleUser,
-		Content: content, Status: store.StatusComplete, CreatedAt: s.opt.Now()}
-	if err := s.store.AddMessage(ctx, user); err != nil {
-		return Sent{}, err
-	}
-	answer, err := s.newAnswer(ctx, conv, user.ID)
-	if err != nil {
-		return Sent{}, err
-	}
-	conv.CurrentLeaf = &answer.ID
-	return Sent{Conversation: conv, User: user, Assistant: answer}, nil
+// plan is what one send commits, in one transaction, before its answer
+// starts: so the person's message is durable before any backend sees it,
+// at the cost of a single commit.
+type plan struct {
+	conv  store.Conversation
+	isNew bool            // create conv too
+	prior []store.Message // the conversation's messages before this send
+	add   []store.Message // new turns, each the parent of the next
 }
 
-// newAnswer commits an empty streaming answer under parent, makes it the
-// branch on show, and starts generating it.
-func (s *Service) newAnswer(ctx context.Context, conv store.Conversation, parent uuid.UUID) (store.Message, error) {
-	all, err := s.store.Messages(ctx, conv.UserID, conv.ID)
+// commitAndStart commits p's turns and an empty streaming answer under
+// parent, makes it the branch on show, and starts generating it.
+func (s *Service) commitAndStart(ctx context.Context, p plan, parent uuid.UUID) (store.Message, error) {
+	instructions, err := s.store.Instructions(ctx, p.conv.UserID)
 	if err != nil {
 		return store.Message{}, err
 	}
+	all := append(append([]store.Message{}, p.prior...), p.add...)
 	prompt := promptFor(all, parent)
-	instructions, err := s.store.Instructions(ctx, conv.UserID)
-	if err != nil {
-		return store.Message{}, err
-	}
 	if instructions != "" {
 		prompt = append([]Prompt{{Role: store.RoleSystem, Content: instructions}}, prompt...)
 	}
 	id, _ := uuid.NewV7()
-	answer := store.Message{ID: id, ConversationID: conv.ID, UserID: conv.UserID, ParentID: &parent, Role: store.RoleAssistant,
-		Status: store.StatusStreaming, Model: conv.Model, CreatedAt: s.opt.Now()}
-	if err := s.store.AddMessage(ctx, answer); err != nil {
-		return store.Message{}, err
-	}
-	if err := s.store.UpdateConversation(ctx, conv.UserID, conv.ID, store.ConversationUpdate{CurrentLeaf: &answer.ID, Touch: true}, s.opt.Now()); err != nil {
+	answer := store.Message{ID: id, ConversationID: p.conv.ID, UserID: p.conv.UserID, ParentID: &parent, Role: store.RoleAssistant,
+		Status: store.StatusStreaming, Model: p.conv.Model, CreatedAt: s.opt.Now()}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if p.isNew {
+			if err := tx.CreateConversation(ctx, p.conv); err != nil {
+				return err
+			}
+		}
+		for _, m := range append(p.add, answer) {
+			if err := tx.AddMessage(ctx, m); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateConversation(ctx, p.conv.UserID, p.conv.ID, store.ConversationUpdate{CurrentLeaf: &answer.ID, Touch: true}, s.opt.Now())
+	})
+	if err != nil {
 		return store.Message{}, err
 	}
 	genCtx, cancel := context.WithCancel(s.base)
-	l := newLive(conv.UserID, cancel, store.StatusStreaming)
+	l := newLive(p.conv.UserID, cancel, store.StatusStreaming)
 	s.hub.add(answer.ID, l)
 	s.wg.Add(1)
-	go s.generate(genCtx, l, conv, answer, prompt, conv.Title == "" && !hasAnswer(all))
+	go s.generate(genCtx, l, p.conv, answer, prompt, p.conv.Title == "" && !hasAnswer(p.prior))
 	return answer, nil
 }
 
@@ -371,28 +401,21 @@ func (s *Service) SendPrompt(ctx context.Context, userID uuid.UUID, model string
 		model = s.opt.DefaultModel
 	}
 	id, _ := uuid.NewV7()
-	conv := store.Conversation{ID: id, UserID: userID, Model: model, CreatedAt: s.opt.Now()}
-	if err := s.store.CreateConversation(ctx, conv); err != nil {
-		return Sent{}, err
-	}
+	p := plan{conv: store.Conversation{ID: id, UserID: userID, Model: model, CreatedAt: s.opt.Now()}, isNew: true}
 	var parent *uuid.UUID
-	var last store.Message
-	for _, p := range prompt {
+	for _, turn := range prompt {
 		mid, _ := uuid.NewV7()
-		last = store.Message{ID: mid, ConversationID: conv.ID, UserID: userID, ParentID: parent, Role: p.Role,
-			Content: p.Content, Status: store.StatusComplete, CreatedAt: s.opt.Now()}
-		if err := s.store.AddMessage(ctx, last); err != nil {
-			return Sent{}, err
-		}
-		id := last.ID // not &last.ID: last is overwritten next round
-		parent = &id
+		p.add = append(p.add, store.Message{ID: mid, ConversationID: p.conv.ID, UserID: userID, ParentID: parent, Role: turn.Role,
+			Content: turn.Content, Status: store.StatusComplete, CreatedAt: s.opt.Now()})
+		parent = &mid
 	}
-	answer, err := s.newAnswer(ctx, conv, last.ID)
+	last := p.add[len(p.add)-1]
+	answer, err := s.commitAndStart(ctx, p, last.ID)
 	if err != nil {
 		return Sent{}, err
 	}
-	conv.CurrentLeaf = &answer.ID
-	return Sent{Conversation: conv, User: last, Assistant: answer}, nil
+	p.conv.CurrentLeaf = &answer.ID
+	return Sent{Conversation: p.conv, User: last, Assistant: answer}, nil
 }
 
 // ErrBadPrompt means an API prompt has a message the chat cannot store.

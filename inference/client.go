@@ -40,6 +40,10 @@ func New(cfg Config) (*Client, error) {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.DialContext = (&net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 		tr.ResponseHeaderTimeout = cfg.HeaderTimeout
+		// Many answers stream at once to the same few backends: keep their
+		// connections warm instead of the default two per host.
+		tr.MaxIdleConns = 512
+		tr.MaxIdleConnsPerHost = 256
 		hc = &http.Client{Transport: tr}
 	}
 	c := &Client{cfg: cfg, urls: urls, hc: hc}

@@ -42,6 +42,7 @@ CREATE TABLE search_tokens (
 );
 CREATE INDEX search_tokens_lookup ON search_tokens (user_id, token);
 CREATE INDEX search_tokens_message ON search_tokens (message_id);
+CREATE INDEX search_tokens_titles ON search_tokens (conversation_id) WHERE message_id IS NULL;
 
 -- +goose Down
 DROP TABLE search_tokens, messages, conversations;

@@ -74,11 +74,8 @@ func (s *Store) newUserKey(userID uuid.UUID, version uint32) (userKey, []byte, e
 // enclave's tombstone check.
 func (s *Store) unwrap(ctx context.Context, userID uuid.UUID, wrapped []byte) (userKey, error) {
 	if key, ok := s.deks.get(userID, wrapped); ok {
-		// The cache never skips the tombstone check.
-		deleted, err := s.tombs.IsTombstoned(ctx, s.keys.TombstoneID(keys.UserID(userID)))
-		if err != nil || deleted {
-			s.deks.drop(userID)
-			return userKey{}, fmt.Errorf("unwrap data key: %w", keys.ErrUserDeleted)
+		if err := s.checkTombstone(ctx, userID); err != nil {
+			return userKey{}, err
 		}
 		return userKey{userID: userID, key: key}, nil
 	}
@@ -94,8 +91,26 @@ func (s *Store) unwrap(ctx context.Context, userID uuid.UUID, wrapped []byte) (u
 	return userKey{userID: userID, key: key}, nil
 }
 
-// keyFor loads and unwraps the user's data key.
+// checkTombstone refuses a deleted user's key even when it is cached.
+func (s *Store) checkTombstone(ctx context.Context, userID uuid.UUID) error {
+	deleted, err := s.tombs.IsTombstoned(ctx, s.keys.TombstoneID(keys.UserID(userID)))
+	if err != nil || deleted {
+		s.deks.drop(userID)
+		return fmt.Errorf("unwrap data key: %w", keys.ErrUserDeleted)
+	}
+	return nil
+}
+
+// keyFor returns the user's data key: from the cache when this process
+// unwrapped it before (a data key never changes; rotation only re-wraps
+// it), else loaded and unwrapped. Either way the tombstone check runs.
 func (s *Store) keyFor(ctx context.Context, userID uuid.UUID) (userKey, error) {
+	if key, ok := s.deks.getAny(userID); ok {
+		if err := s.checkTombstone(ctx, userID); err != nil {
+			return userKey{}, err
+		}
+		return userKey{userID: userID, key: key}, nil
+	}
 	var wrapped []byte
 	if err := s.db.QueryRow(ctx, `SELECT wrapped_dek FROM users WHERE id = $1`, userID).Scan(&wrapped); err != nil {
 		return userKey{}, notFound(err, "user key")
@@ -134,6 +149,14 @@ func (c *dekCache) get(userID uuid.UUID, wrapped []byte) (*seal.Key, bool) {
 		return nil, false
 	}
 	return it.key, true
+}
+
+// getAny returns the user's cached key whatever wrapped form it came from.
+func (c *dekCache) getAny(userID uuid.UUID) (*seal.Key, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	it, ok := c.items[userID]
+	return it.key, ok
 }
 
 func (c *dekCache) put(userID uuid.UUID, wrapped []byte, key *seal.Key) {

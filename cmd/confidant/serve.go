@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -158,6 +159,11 @@ func openDatabase(ctx context.Context, url string, log *slog.Logger) (*pgxpool.P
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (4 on small machines) starves concurrent streams,
+		// which each commit as they go.
+		pcfg.MaxConns = defaultPoolSize
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
@@ -176,6 +182,10 @@ func openDatabase(ctx context.Context, url string, log *slog.Logger) (*pgxpool.P
 		time.Sleep(time.Second)
 	}
 }
+
+// defaultPoolSize is the connection pool size unless DATABASE_URL sets
+// pool_max_conns; Postgres allows 100 connections by default.
+const defaultPoolSize = 32
 
 // describeDB names the database without its password.
 func describeDB(c *pgxpool.Config) string {
