@@ -19,7 +19,21 @@ import (
 	"confidant/store"
 )
 
-var streamURL = regexp.MustCompile(`data-stream="(/c/[0-9a-f-]{36}/m/[0-9a-f-]{36}/stream)"`)
+var (
+	streamURL = regexp.MustCompile(`data-stream="(/c/[0-9a-f-]{36}/m/[0-9a-f-]{36}/stream)"`)
+	rawID     = regexp.MustCompile(`id="raw-([0-9a-f-]{36})"`)
+)
+
+// lastAnswerStream is the event stream of the last turn on a conversation
+// page; it also serves an answer that has already ended (one event).
+func lastAnswerStream(t *testing.T, conv, page string) string {
+	t.Helper()
+	ids := rawID.FindAllStringSubmatch(page, -1)
+	if len(ids) == 0 {
+		t.Fatalf("no turns on %s", conv)
+	}
+	return conv + "/m/" + ids[len(ids)-1][1] + "/stream"
+}
 
 type sseEvent struct {
 	ID, Event string
@@ -81,7 +95,7 @@ func TestChatOverHTTP(t *testing.T) {
 	alice.SignUp(softauthn.New(srv.URL), "alice", "Alice")
 	alice.Get("/")
 
-	loc, page := send(t, alice, "/c", "Say streaming works [[sim:delay=5ms]]")
+	loc, page := send(t, alice, "/c", "Say streaming works [[sim:delay=300ms]]")
 	m := streamURL.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no streaming answer on %s", loc)
@@ -123,9 +137,8 @@ func TestChatOverHTTP(t *testing.T) {
 	}
 
 	// A backend that dies mid-answer leaves the partial text and a notice.
-	_, page = send(t, alice, loc+"/messages", "go on [[sim:fail-after=4]]")
-	m = streamURL.FindStringSubmatch(page)
-	_, events = readStream(t, alice, m[1], "")
+	_, page = send(t, alice, loc+"/messages", "go on [[sim:fail-after=4]] [[sim:delay=10ms]]")
+	_, events = readStream(t, alice, lastAnswerStream(t, loc, page), "")
 	last = events[len(events)-1]
 	if last.Data.Status != "interrupted" || last.Data.Notice == "" || last.Data.Text == "" {
 		t.Fatalf("interrupted answer: %+v", last)
