@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"confidant/internal/procstat"
 	"context"
 	"encoding/json"
 	"errors"
@@ -281,7 +282,7 @@ func burstPart(ctx context.Context, o options, t target, server *child, idleKB i
 		return err
 	}
 	pid := server.pid()
-	beforeKB, err := rssKB(pid)
+	beforeKB, err := procstat.RSSKB(pid)
 	if err != nil {
 		return err
 	}
@@ -334,7 +335,7 @@ func burstPart(ctx context.Context, o options, t target, server *child, idleKB i
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if kb, err := rssKB(pid); err == nil && kb > peak {
+			if kb, err := procstat.RSSKB(pid); err == nil && kb > peak {
 				peak = kb
 			}
 			select {
@@ -357,7 +358,7 @@ func burstPart(ctx context.Context, o options, t target, server *child, idleKB i
 	if err := sleep(ctx, 2*time.Second); err != nil {
 		return err
 	}
-	afterKB, _ := rssKB(pid)
+	afterKB, _ := procstat.RSSKB(pid)
 
 	fmt.Printf("  errors %d of %d: %s\n", nerr, o.burst, verdict(nerr == 0))
 	for msg, c := range errs {

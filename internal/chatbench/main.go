@@ -45,12 +45,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"confidant/config"
+	"confidant/internal/procstat"
 )
-
-// Children are started from the main goroutine, locked to the main thread,
-// so that their parent-death signal fires when this process ends and not
-// when some runtime thread does.
-func init() { runtime.LockOSThread() }
 
 // options are the knobs of one run.
 type options struct {
@@ -69,6 +65,10 @@ type options struct {
 }
 
 func main() {
+	// Children are started from the main goroutine, locked to the main
+	// thread, so that their parent-death signal fires when this process
+	// ends and not when some runtime thread does.
+	runtime.LockOSThread()
 	// Hidden mode: the floor's reverse proxy, run as a child of the bench
 	// so that it is a separate process like the backend and the server.
 	if len(os.Args) == 3 && os.Args[1] == floorProxyArg {
@@ -250,7 +250,7 @@ func run(ctx context.Context, o options) error {
 	if err := sleep(ctx, 2*time.Second); err != nil {
 		return err
 	}
-	idle, err := rssKB(server.pid())
+	idle, err := procstat.RSSKB(server.pid())
 	if err != nil {
 		return err
 	}

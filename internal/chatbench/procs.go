@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -156,20 +155,6 @@ func (c *child) tail() string {
 		}
 	}
 	return fmt.Sprintf("\n--- end of the %s log ---\n%s", c.name, b)
-}
-
-// rssKB reads the resident set size of a process from /proc.
-func rssKB(pid int) (int, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			return strconv.Atoi(strings.Fields(line)[1])
-		}
-	}
-	return 0, errors.New("no VmRSS line")
 }
 
 func mb(kb int) float64 { return float64(kb) / 1024 }

@@ -23,7 +23,6 @@ import (
 	"os"
 	"os/exec"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"confidant/config"
+	"confidant/internal/procstat"
 )
 
 func main() {
@@ -102,7 +102,7 @@ func run(bin string, duration time.Duration, workers int) error {
 		}
 	}
 	time.Sleep(2 * time.Second)
-	idle, err := rssKB(cmd.Process.Pid)
+	idle, err := procstat.RSSKB(cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func run(bin string, duration time.Duration, workers int) error {
 		results[p] = r
 		fmt.Printf("%-9s %8.0f req/s  p50 %7s  p99 %7s  (%d requests, %d workers, %s)\n", p, r.rps, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.n, workers, duration)
 	}
-	after, _ := rssKB(cmd.Process.Pid)
+	after, _ := procstat.RSSKB(cmd.Process.Pid)
 	h, l := results["/healthz"], results["/login"]
 	fmt.Printf("ratio /login to /healthz: throughput %.2f, p50 %.2fx, p99 %.2fx\n", l.rps/h.rps, float64(l.p50)/float64(h.p50), float64(l.p99)/float64(h.p99))
 	fmt.Printf("RSS after load: %.1f MB\n", float64(after)/1024)
@@ -194,18 +194,4 @@ func waitReady(url string) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return errors.New("server did not become ready in 30 s")
-}
-
-// rssKB reads the resident set size of a process from /proc.
-func rssKB(pid int) (int, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			return strconv.Atoi(strings.Fields(line)[1])
-		}
-	}
-	return 0, errors.New("no VmRSS line")
 }
