@@ -21,7 +21,7 @@ const (
 // generate streams one answer, commits it every CommitEvery while it
 // streams, and commits the end state. It runs on its own context: only
 // Stop or a shutdown ends it early.
-func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation, answer store.Message, prompt []Prompt, wantTitle bool) {
+func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation, answer store.Message, prompt []Prompt, title titling) {
 	defer s.wg.Done()
 	defer l.cancel()
 	log := s.opt.Log.With("conversation", conv.ID, "message", answer.ID)
@@ -63,10 +63,19 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	l.finish(status, code)
 	s.hub.remove(answer.ID)
 
-	if wantTitle && status == store.StatusComplete {
-		s.title(conv, prompt, snap.Content)
+	if status == store.StatusComplete && title != titleNone {
+		s.title(conv, prompt, snap.Content, title == titleByModel)
 	}
 }
+
+// titling says how a conversation gets its title after its first answer.
+type titling int
+
+const (
+	titleNone       titling = iota // it has one, or will not get one now
+	titleByModel                   // ask the model for a short title
+	titleFromPrompt                // use the first words of the first message
+)
 
 // commitBatches commits a streaming answer's text every CommitEvery while
 // it grows, until done is closed.
@@ -116,20 +125,22 @@ func (s *Service) commitFinal(log interface{ Error(string, ...any) }, userID, id
 
 // title names a new conversation from its first exchange, after the
 // answer: never before the first token.
-func (s *Service) title(conv store.Conversation, prompt []Prompt, answer string) {
+func (s *Service) title(conv store.Conversation, prompt []Prompt, answer string, byModel bool) {
 	ctx, cancel := context.WithTimeout(s.base, 30*time.Second)
 	defer cancel()
-	ask := append(append([]Prompt{}, prompt...), Prompt{Role: store.RoleAssistant, Content: answer},
-		Prompt{Role: store.RoleUser, Content: "Give this conversation a short title of at most six words. Answer with the title only."})
 	var sb strings.Builder
-	if err := s.backend.Stream(ctx, conv.Model, ask, func(d string) error {
-		if sb.Len() < 400 {
-			sb.WriteString(d)
+	if byModel {
+		ask := append(append([]Prompt{}, prompt...), Prompt{Role: store.RoleAssistant, Content: answer},
+			Prompt{Role: store.RoleUser, Content: "Give this conversation a short title of at most six words. Answer with the title only."})
+		if err := s.backend.Stream(ctx, conv.Model, ask, func(d string) error {
+			if sb.Len() < 400 {
+				sb.WriteString(d)
+			}
+			return nil
+		}); err != nil {
+			s.opt.Log.Warn("titling failed", "conversation", conv.ID, "err", err)
+			return
 		}
-		return nil
-	}); err != nil {
-		s.opt.Log.Warn("titling failed", "conversation", conv.ID, "err", err)
-		return
 	}
 	t := cleanTitle(sb.String())
 	if t == "" {

@@ -230,6 +230,10 @@ type plan struct {
 	isNew bool            // create conv too
 	prior []store.Message // the conversation's messages before this send
 	add   []store.Message // new turns, each the parent of the next
+	// plainTitle titles the conversation from its first message instead of
+	// asking the model: API chats come in volume, and each title would cost
+	// another completion.
+	plainTitle bool
 }
 
 // commitAndStart commits p's turns and an empty streaming answer under
@@ -267,7 +271,14 @@ func (s *Service) commitAndStart(ctx context.Context, p plan, parent uuid.UUID) 
 	l := newLive(p.conv.UserID, cancel, store.StatusStreaming)
 	s.hub.add(answer.ID, l)
 	s.wg.Add(1)
-	go s.generate(genCtx, l, p.conv, answer, prompt, p.conv.Title == "" && !hasAnswer(p.prior))
+	title := titleNone
+	if p.conv.Title == "" && !hasAnswer(p.prior) {
+		title = titleByModel
+		if p.plainTitle {
+			title = titleFromPrompt
+		}
+	}
+	go s.generate(genCtx, l, p.conv, answer, prompt, title)
 	return answer, nil
 }
 
@@ -401,7 +412,7 @@ func (s *Service) SendPrompt(ctx context.Context, userID uuid.UUID, model string
 		model = s.opt.DefaultModel
 	}
 	id, _ := uuid.NewV7()
-	p := plan{conv: store.Conversation{ID: id, UserID: userID, Model: model, CreatedAt: s.opt.Now()}, isNew: true}
+	p := plan{conv: store.Conversation{ID: id, UserID: userID, Model: model, CreatedAt: s.opt.Now()}, isNew: true, plainTitle: true}
 	var parent *uuid.UUID
 	for _, turn := range prompt {
 		mid, _ := uuid.NewV7()
