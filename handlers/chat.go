@@ -79,7 +79,8 @@ func (h *Chat) Show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.ChatData{ConvID: conv.ID.String(), Title: conv.Title, Model: conv.Model, Pinned: conv.Pinned, Archived: conv.Archived}
+	d := views.ChatData{ConvID: conv.ID.String(), Title: conv.Title, Model: conv.Model, Pinned: conv.Pinned, Archived: conv.Archived,
+		Models: h.Models.ModelIDs(c.Request().Context())}
 	from := max(0, len(turns)-turnWindow)
 	if c.QueryParam("all") == "1" {
 		from = 0 // without JavaScript, "Earlier messages" shows everything

@@ -208,6 +208,18 @@ func (h *Chat) update(c echo.Context, set func(*store.ConversationUpdate) error)
 	return seeOther(c, "/c/"+convID.String())
 }
 
+// SetModel switches the model a conversation's next answers come from.
+func (h *Chat) SetModel(c echo.Context) error {
+	return h.update(c, func(u *store.ConversationUpdate) error {
+		model := c.FormValue("model")
+		if !h.knownModel(c, model) {
+			return echo.NewHTTPError(http.StatusBadRequest, "That model is not available.")
+		}
+		u.Model = &model
+		return nil
+	})
+}
+
 // Delete removes a conversation.
 func (h *Chat) Delete(c echo.Context) error {
 	_, user, convID, err := h.convParams(c)

@@ -144,6 +144,17 @@ func TestChatOverHTTP(t *testing.T) {
 		t.Fatalf("interrupted answer: %+v", last)
 	}
 
+	// The model can be switched, to one the backends offer.
+	if res, _ := alice.PostForm(loc+"/model", url.Values{"model": {"gpt-imaginary"}}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown model: %d", res.StatusCode)
+	}
+	if res, _ := alice.PostForm(loc+"/model", url.Values{"model": {"sim-chat"}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("known model: %d", res.StatusCode)
+	}
+	if res, _ := mallory.PostForm(loc+"/model", url.Values{"model": {"sim-chat"}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("another user's model switch: %d", res.StatusCode)
+	}
+
 	// Empty messages are refused with a message a person understands.
 	res, body := alice.PostForm(loc+"/messages", url.Values{"content": {"   "}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "Write a message first.") {

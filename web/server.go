@@ -136,6 +136,7 @@ func New(d Deps) (*Server, error) {
 	c.POST("/:id/messages", chatH.Send)
 	c.POST("/:id/rename", chatH.Rename)
 	c.POST("/:id/pin", chatH.Pin)
+	c.POST("/:id/model", chatH.SetModel)
 	c.POST("/:id/archive", chatH.Archive)
 	c.POST("/:id/delete", chatH.Delete)
 	c.GET("/:id/m/:mid/stream", chatH.Stream)
