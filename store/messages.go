@@ -81,7 +81,7 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 			return fmt.Errorf("add message: conversation or parent: %w", ErrNotFound)
 		}
 		if m.Status != StatusStreaming {
-			return tx.indexText(ctx, m.UserID, m.ConversationID, &m.ID, m.Content)
+			return tx.insertTokens(ctx, m.UserID, m.ConversationID, &m.ID, m.Content)
 		}
 		return nil
 	})
@@ -201,15 +201,20 @@ func (s *Store) indexText(ctx context.Context, userID, conversationID uuid.UUID,
 	if err != nil {
 		return fmt.Errorf("index text: %w", err)
 	}
+	return s.insertTokens(ctx, userID, conversationID, messageID, text)
+}
+
+// insertTokens adds blind-index tokens for text that has none stored yet.
+func (s *Store) insertTokens(ctx context.Context, userID, conversationID uuid.UUID, messageID *uuid.UUID, text string) error {
 	tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), text)
 	if len(tokens) == 0 {
 		return nil
 	}
-	_, err = s.db.Exec(ctx, `
+	_, err := s.db.Exec(ctx, `
 		INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
 		SELECT $1, $2, $3, unnest($4::bytea[])`, userID, conversationID, messageID, tokens)
 	if err != nil {
-		return fmt.Errorf("index text: %w", err)
+		return fmt.Errorf("insert tokens: %w", err)
 	}
 	return nil
 }

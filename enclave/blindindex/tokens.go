@@ -1,6 +1,9 @@
 package blindindex
 
-import "confidant/enclave/internal/primitive"
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+)
 
 // TokenSize is the length of a token in bytes.
 const TokenSize = 16
@@ -12,9 +15,14 @@ func Tokens(key []byte, text string) [][]byte {
 	if len(words) == 0 {
 		return nil
 	}
+	// One HMAC state, reset per word: this runs for every stored message.
+	mac := hmac.New(sha256.New, key)
 	out := make([][]byte, len(words))
+	sum := make([]byte, 0, sha256.Size)
 	for i, w := range words {
-		out[i] = token(key, w)
+		mac.Reset()
+		mac.Write([]byte(w))
+		out[i] = append([]byte(nil), mac.Sum(sum[:0])[:TokenSize]...)
 	}
 	return out
 }
@@ -24,8 +32,4 @@ func Tokens(key []byte, text string) [][]byte {
 // query token.
 func QueryTokens(key []byte, query string) [][]byte {
 	return Tokens(key, query)
-}
-
-func token(key []byte, word string) []byte {
-	return primitive.HMAC(key, []byte(word))[:TokenSize:TokenSize]
 }
