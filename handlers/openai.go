@@ -81,7 +81,8 @@ func (h *API) ChatCompletions(c echo.Context) error {
 		return errBadCompletion
 	}
 	if req.Model != "" && !slices.Contains(h.Models.ModelIDs(c.Request().Context()), req.Model) {
-		return echo.NewHTTPError(http.StatusNotFound, "The model "+fmt.Sprintf("%q", req.Model)+" does not exist.")
+		// The name is not repeated: request text stays out of the log.
+		return echo.NewHTTPError(http.StatusNotFound, "That model does not exist. GET /v1/models lists the models on offer.")
 	}
 	prompt := make([]chat.Prompt, 0, len(req.Messages))
 	for _, m := range req.Messages {
