@@ -170,11 +170,8 @@ func (h *Chat) sidebar(ctx context.Context, userID uuid.UUID, cursor, query, act
 		if err != nil {
 			return d, err
 		}
-		for _, id := range ids {
-			conv, err := h.Store.Conversation(ctx, userID, id)
-			if err == nil {
-				convs = append(convs, conv)
-			}
+		if convs, err = h.Store.ConversationsByIDs(ctx, userID, ids); err != nil {
+			return d, err
 		}
 	} else {
 		page, err := h.Store.ListConversations(ctx, userID, false, cursor, sidebarPage)

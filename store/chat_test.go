@@ -213,3 +213,17 @@ func TestAutomaticTitleNeverOverwritesARename(t *testing.T) {
 		t.Error("search index lost the manual title")
 	}
 }
+
+func TestConversationsByIDs(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	a1 := mustConversation(t, s, alice.ID, "first", time.Now())
+	a2 := mustConversation(t, s, alice.ID, "second", time.Now())
+	b1 := mustConversation(t, s, bob.ID, "bob's", time.Now())
+	got, err := s.ConversationsByIDs(ctx, alice.ID, []uuid.UUID{a2.ID, b1.ID, a1.ID})
+	if err != nil || len(got) != 2 || got[0].ID != a2.ID || got[1].ID != a1.ID || got[0].Title != "second" {
+		t.Fatalf("ConversationsByIDs = %+v %v", got, err)
+	}
+}

@@ -88,6 +88,27 @@ func (s *Store) Conversation(ctx context.Context, userID, id uuid.UUID) (Convers
 	return c, nil
 }
 
+// ConversationsByIDs returns those of ids that are the user's
+// conversations, in the order of ids, in one query.
+func (s *Store) ConversationsByIDs(ctx context.Context, userID uuid.UUID, ids []uuid.UUID) ([]Conversation, error) {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("conversations by ids: %w", err)
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT `+conversationColumns+` FROM conversations c
+		JOIN unnest($2::uuid[]) WITH ORDINALITY AS wanted(id, n) USING (id)
+		WHERE c.user_id = $1 ORDER BY wanted.n`, userID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("conversations by ids: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanConversation(k))
+	if err != nil {
+		return nil, fmt.Errorf("conversations by ids: %w", err)
+	}
+	return list, nil
+}
+
 // ConversationPage is one page of a keyset-paginated list.
 type ConversationPage struct {
 	Items []Conversation
