@@ -205,7 +205,7 @@ func (h *Chat) List(c echo.Context) error {
 	}
 	if c.Request().Header.Get("HX-Request") == "" {
 		// Without JavaScript: the search form reloads the new-chat page.
-		p := h.Pages.Page(c, "Search", "")
+		p := h.Pages.Fragment(c, "Search")
 		p.Sidebar = &d
 		return render(c, http.StatusOK, views.ChatPage(p, views.ChatData{}))
 	}
@@ -242,5 +242,5 @@ func (h *Chat) Earlier(c echo.Context) error {
 	for _, t := range turns[from:end] {
 		d.Turns = append(d.Turns, h.turnView(t))
 	}
-	return render(c, http.StatusOK, views.EarlierTurns(h.Pages.Page(c, "", ""), d))
+	return render(c, http.StatusOK, views.EarlierTurns(h.Pages.Fragment(c, ""), d))
 }

@@ -46,6 +46,14 @@ func (p *Pages) Page(c echo.Context, title, nav string) views.Page {
 	return page
 }
 
+// Fragment is Page without the sidebar, for partial responses and for
+// pages that fill the sidebar themselves.
+func (p *Pages) Fragment(c echo.Context, title string) views.Page {
+	q := *p
+	q.Conversations = nil
+	return q.Page(c, title, "")
+}
+
 func viewUser(u store.User) *views.User {
 	return &views.User{Username: u.Username, DisplayName: u.DisplayName, IsOwner: u.IsOwner}
 }
