@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"confidant/attestation"
 	"confidant/auth"
 	"confidant/chat"
 	"confidant/store"
@@ -24,6 +26,10 @@ type API struct {
 	Store  *store.Store
 	Models Models
 	Now    func() time.Time
+	Log    *slog.Logger
+	// Signatures records what GET /v1/signature/{id} signs; nil records
+	// nothing.
+	Signatures *attestation.Responses
 }
 
 // browserScopes are what a signed-in browser may do through the API;

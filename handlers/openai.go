@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"confidant/attestation"
 	"confidant/chat"
 	"confidant/store"
 )
@@ -100,11 +102,12 @@ func (h *API) ChatCompletions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id := "chatcmpl-" + sent.Assistant.ID.String()
+	id := completionIDPrefix + sent.Assistant.ID.String()
+	signed := attestation.NewResponseHasher(body)
 	created := h.now().Unix()
 	model := sent.Conversation.Model
 	if req.Stream {
-		return h.streamCompletion(c, sent, id, created, model)
+		return h.streamCompletion(c, sent, signed, id, created, model)
 	}
 	var final chat.Snapshot
 	if err := h.Chat.Follow(c.Request().Context(), user.ID, sent.Assistant.ID, func(s chat.Snapshot) error { final = s; return nil }); err != nil {
@@ -113,14 +116,35 @@ func (h *API) ChatCompletions(c echo.Context) error {
 	if final.Status == store.StatusFailed {
 		return echo.NewHTTPError(http.StatusBadGateway, "The model could not answer. Try again.")
 	}
-	return c.JSON(http.StatusOK, map[string]any{
+	resp, err := json.Marshal(map[string]any{
 		"id": id, "object": "chat.completion", "created": created, "model": model,
 		"choices": []any{map[string]any{"index": 0, "finish_reason": finishReason(final.Status),
 			"message": map[string]any{"role": "assistant", "content": final.Content}}},
 	})
+	if err != nil {
+		return err
+	}
+	signed.Write(resp)
+	h.recordSignature(c, sent, signed)
+	return c.JSONBlob(http.StatusOK, resp)
 }
 
-func (h *API) streamCompletion(c echo.Context, sent chat.Sent, id string, created int64, model string) error {
+// recordSignature keeps what GET /v1/signature/{id} signs for this
+// response. A failure costs the signature, not the answer: it is logged.
+func (h *API) recordSignature(c echo.Context, sent chat.Sent, signed *attestation.ResponseHasher) {
+	if h.Signatures == nil {
+		return
+	}
+	// The response is complete; a client that leaves now must not cost
+	// the record.
+	ctx := context.WithoutCancel(c.Request().Context())
+	if err := h.Signatures.Record(ctx, sent.Conversation.UserID, sent.Assistant.ID, signed.Text()); err != nil {
+		h.Log.Error("response signature not recorded", "err", err,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+}
+
+func (h *API) streamCompletion(c echo.Context, sent chat.Sent, signed *attestation.ResponseHasher, id string, created int64, model string) error {
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -132,6 +156,7 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, id string, create
 		if err != nil {
 			return err
 		}
+		signed.Write(b)
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
 			return err
 		}
@@ -158,8 +183,10 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, id string, create
 	}
 	if last.Status == store.StatusFailed || last.Status == store.StatusInterrupted {
 		b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "backend_failed", "message": StatusNotice(last.Status, last.ErrorCode)}})
+		signed.Write(b)
 		fmt.Fprintf(w, "data: %s\n\n", b)
 		w.Flush()
+		h.recordSignature(c, sent, signed)
 		return nil
 	}
 	if err := chunk(map[string]any{}, finishReason(last.Status)); err != nil {
@@ -167,8 +194,13 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, id string, create
 	}
 	fmt.Fprint(w, "data: [DONE]\n\n")
 	w.Flush()
+	h.recordSignature(c, sent, signed)
 	return nil
 }
+
+// completionIDPrefix starts the id of every chat completion; the rest is
+// the id of the answer's message.
+const completionIDPrefix = "chatcmpl-"
 
 func finishReason(status string) string {
 	if status == store.StatusComplete {

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"confidant/attestation"
 	"confidant/auth"
 	"confidant/chat"
 	"confidant/config"
@@ -34,6 +35,9 @@ type Deps struct {
 	Now         func() time.Time
 	Backend     chat.Backend    // where answers come from
 	Models      handlers.Models // which models the backends offer
+	// Reporter makes the app's own attestation reports, for its signing
+	// keys; it also signs the app's API responses.
+	Reporter *attestation.Reporter
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -87,7 +91,9 @@ func New(d Deps) (*Server, error) {
 	assets.Add("code.css", []byte(codeCSS))
 	chatH := &handlers.Chat{Pages: pages, Service: chatSvc, Store: d.Store, Markdown: md, Models: d.Models, Now: d.Now}
 	pages.Conversations = chatH.SidebarFor
-	api := &handlers.API{Auth: svc, Chat: chatSvc, Store: d.Store, Models: d.Models, Now: d.Now}
+	responses := attestation.NewResponses(d.Store, d.Reporter.Signers(), d.Now)
+	att := &handlers.Attestation{Reporter: d.Reporter, Responses: responses}
+	api := &handlers.API{Auth: svc, Chat: chatSvc, Store: d.Store, Models: d.Models, Now: d.Now, Log: d.Log, Signatures: responses}
 	errs := &handlers.Errors{Pages: pages, Log: d.Log}
 
 	e := echo.New()
@@ -111,6 +117,10 @@ func New(d Deps) (*Server, error) {
 	e.GET("/healthz", health.Healthz)
 	e.GET("/readyz", health.Readyz)
 	e.GET(static.Prefix+"*", echo.WrapHandler(assets))
+	// Public and cross-origin: anyone may check what runs here. Each
+	// report costs a hardware quote, hence the rate limit.
+	e.GET("/v1/attestation/report", att.Report, authRateLimit(authPerSec, authBurst))
+	e.OPTIONS("/v1/attestation/report", att.Preflight)
 
 	app := e.Group("", csrf(d.Config.Secure()), noStore, authH.LoadSession)
 	app.GET("/", chatH.New)
@@ -148,6 +158,7 @@ func New(d Deps) (*Server, error) {
 	v1 := app.Group("/v1", api.Authenticate, handlers.RequireScope(auth.ScopeChat))
 	v1.GET("/models", api.ListModels)
 	v1.POST("/chat/completions", api.ChatCompletions)
+	v1.GET("/signature/:id", att.Signature)
 	apiGroup := app.Group("/api", api.Authenticate)
 	apiGroup.GET("/conversations", api.Conversations, handlers.RequireScope(auth.ScopeRead))
 	apiGroup.GET("/conversations/:id", api.Conversation, handlers.RequireScope(auth.ScopeRead))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"confidant/attestation"
 	"confidant/config"
 	"confidant/enclave"
 	"confidant/handlers"
@@ -86,9 +87,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 			}
 		}
 	}()
+	signers, err := attestation.NewSigners(enc.Keyring.SigningSeed())
+	if err != nil {
+		return err
+	}
 	app, err := web.New(web.Deps{
 		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
-		Backend: backends.Chat, Models: backends.Catalog,
+		Backend: backends.Chat, Models: backends.Catalog, Reporter: attestation.NewReporter(enc.Provider, signers, nil),
 		ReadyChecks: []handlers.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "enclave", Check: func(ctx context.Context) error { _, err := enc.Provider.Info(ctx); return err }},

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"confidant/attestation"
 	"confidant/config"
 	"confidant/enclave"
 	"confidant/handlers"
@@ -68,8 +69,12 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(backends.Close)
+	signers, err := attestation.NewSigners(enc.Keyring.SigningSeed())
+	if err != nil {
+		t.Fatal(err)
+	}
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
-		Backend: backends.Chat, Models: backends.Catalog,
+		Backend: backends.Chat, Models: backends.Catalog, Reporter: attestation.NewReporter(enc.Provider, signers, nil),
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}}})
 	if err != nil {
 		t.Fatal(err)
