@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -61,6 +62,9 @@ const (
 
 // New builds the echo server with every route registered.
 func New(d Deps) (*Server, error) {
+	if d.Reporter == nil {
+		return nil, errors.New("web: no attestation reporter")
+	}
 	assets, err := static.Load()
 	if err != nil {
 		return nil, err

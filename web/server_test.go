@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"confidant/attestation"
 	"confidant/config"
 	"confidant/internal/softauthn"
 	"confidant/internal/testclient"
@@ -75,7 +76,12 @@ func TestTLSHeadersAndCookies(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := testdb.NewStore(t)
-	e, err := web.New(web.Deps{Config: cfg, Store: st, Log: discardLogger(), EnclaveMode: "simulated"})
+	signers, err := attestation.NewSigners(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := web.New(web.Deps{Config: cfg, Store: st, Log: discardLogger(), EnclaveMode: "simulated",
+		Reporter: attestation.NewReporter(nil, signers, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
