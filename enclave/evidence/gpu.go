@@ -19,7 +19,9 @@ type gpuPayload struct {
 }
 
 // checkGPU checks the GPU evidence: its nonce must be ours, and NVIDIA's
-// verifier must sign a passing verdict for it. ok is false when the check
+// verifier must sign a passing verdict for it. Evidence in a simulated
+// report is still sent to NVIDIA when there is some: a refusal is a
+// failure, a pass cannot make the simulated verdict green. ok is false when the check
 // does not apply (a gateway report without GPU evidence).
 func (v *Verifier) checkGPU(ctx context.Context, r signing.Report, nonce [32]byte, ro role, simulated bool) (Check, bool) {
 	c := Check{Name: "gpu", Status: Fail}
@@ -44,7 +46,7 @@ func (v *Verifier) checkGPU(ctx context.Context, r signing.Report, nonce [32]byt
 	case got != nonce:
 		c.Detail = fmt.Sprintf("the GPU evidence answers nonce %x, not ours: it may be a replay", got)
 		return c, true
-	case simulated || p.Simulated:
+	case len(p.EvidenceList) == 0 && (simulated || p.Simulated):
 		c.Status, c.Detail = Skipped, "simulated GPU: no hardware evidence (its nonce is ours)"
 		return c, true
 	case len(p.EvidenceList) == 0:
