@@ -110,7 +110,7 @@ func (a Allowlist) check(q quoteResult, info reportInfo, infoErr error) Check {
 		}
 		pinned = append(pinned, key)
 	}
-	c.Status, c.Detail = Pass, strings.Join(pinned, ", ")+" match the allowlist"
+	c.Status, c.Detail = Pass, "in the allowlist: "+strings.Join(pinned, ", ")
 	return c
 }
 
