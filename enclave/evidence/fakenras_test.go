@@ -32,7 +32,7 @@ type fakeNRAS struct {
 	mu sync.Mutex
 	// What the next verdicts say.
 	result    bool
-	nonce     string          // eat_nonce override ("" = the posted nonce)
+	nonce     string            // eat_nonce override ("" = the posted nonce)
 	signer    *ecdsa.PrivateKey // signs instead of ecKey (a bad signature)
 	useRSA    bool
 	expired   bool

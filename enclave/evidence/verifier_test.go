@@ -83,7 +83,9 @@ func TestVerifySimulatedBackend(t *testing.T) {
 			want:   wantVerdict{state: Red, simulated: true, failed: "report_data", detail: "another signing key"}},
 		{name: "tampered app_compose",
 			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) {
-				editTCB(t, r, func(_, tcb map[string]any) { tcb["app_compose"] = strings.Replace(tcb["app_compose"].(string), "sim-backend", "evil-backend", 1) })
+				editTCB(t, r, func(_, tcb map[string]any) {
+					tcb["app_compose"] = strings.Replace(tcb["app_compose"].(string), "sim-backend", "evil-backend", 1)
+				})
 			},
 			want: wantVerdict{state: Red, simulated: true, failed: "compose_hash", detail: "but the report claims compose_hash"}},
 		{name: "tampered compose hash",
@@ -95,8 +97,10 @@ func TestVerifySimulatedBackend(t *testing.T) {
 			},
 			want: wantVerdict{state: Red, simulated: true, failed: "compose_hash", detail: "sha256(app_compose) is"}},
 		{name: "tampered event log",
-			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) { r.EventLog = string(readTestdata(t, "event_log.json")) },
-			want:   wantVerdict{state: Red, simulated: true, failed: "event_log", detail: "but info's rtmr3 (simulated: no hardware register) is"}},
+			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) {
+				r.EventLog = string(readTestdata(t, "event_log.json"))
+			},
+			want: wantVerdict{state: Red, simulated: true, failed: "event_log", detail: "but info's rtmr3 (simulated: no hardware register) is"}},
 		{name: "event log that is not JSON",
 			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) { r.EventLog = "[{" },
 			want:   wantVerdict{state: Red, simulated: true, failed: "event_log", detail: "not a JSON array"}},
@@ -108,8 +112,10 @@ func TestVerifySimulatedBackend(t *testing.T) {
 			},
 			want: wantVerdict{state: Red, simulated: true, failed: "gpu", detail: "NVIDIA's overall attestation result is false"}},
 		{name: "GPU evidence for another nonce",
-			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) { r.NvidiaPayload = string(gpuPayloadFor([32]byte{7})) },
-			want:   wantVerdict{state: Red, simulated: true, failed: "gpu", detail: "not ours"}},
+			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) {
+				r.NvidiaPayload = string(gpuPayloadFor([32]byte{7}))
+			},
+			want: wantVerdict{state: Red, simulated: true, failed: "gpu", detail: "not ours"}},
 		{name: "unknown measurement", cfg: Config{Allow: mustAllow(t, "mrtd="+strings.Repeat("ab", 48))},
 			want: wantVerdict{state: Red, simulated: true, failed: "allowlist", detail: "mrtd " + strings.Repeat("00", 48) + " is not in the allowlist"}},
 		{name: "allowlisted compose hash still amber", cfg: Config{Allow: composeAllow},
