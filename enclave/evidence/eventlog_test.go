@@ -1,75 +1,54 @@
-package evidence
+package evidence_test
 
 import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
 	"strconv"
 	"testing"
+
+	"confidant/enclave/evidence"
+	"confidant/enclave/evidence/evidencetest"
 )
 
-// eventLogFixture returns testdata/event_log.json and what an independent
-// implementation (testdata/gen_event_log.py) says it replays to.
-func eventLogFixture(t *testing.T) (raw []byte, rtmr3 string, composeHash string) {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/event_log.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	expRaw, err := os.ReadFile("testdata/event_log.expected.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exp struct {
-		RTMR3       string `json:"rtmr3"`
-		ComposeHash string `json:"compose_hash"`
-	}
-	if err := json.Unmarshal(expRaw, &exp); err != nil {
-		t.Fatal(err)
-	}
-	return raw, exp.RTMR3, exp.ComposeHash
-}
-
 func TestReplayRTMR3MatchesIndependentVector(t *testing.T) {
-	raw, want, _ := eventLogFixture(t)
+	raw, want := evidencetest.EventLog(), evidencetest.EventLogExpected(t)
 	asString, _ := json.Marshal(string(raw))
 	for name, in := range map[string][]byte{"array": raw, "JSON string": asString} {
 		t.Run(name, func(t *testing.T) {
-			events, err := ParseEventLog(in)
+			events, err := evidence.ParseEventLog(in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			mr, n, err := ReplayRTMR3(events)
+			mr, n, err := evidence.ReplayRTMR3(events)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if hex.EncodeToString(mr[:]) != want || n != 6 {
-				t.Errorf("replay = %x over %d events, want %s over 6", mr, n, want)
+			if hex.EncodeToString(mr[:]) != want.RTMR3 || n != want.RTMR3Events {
+				t.Errorf("replay = %x over %d events, want %s over %d", mr, n, want.RTMR3, want.RTMR3Events)
 			}
 		})
 	}
 }
 
 func TestReplayRTMR3Refuses(t *testing.T) {
-	raw, _, _ := eventLogFixture(t)
 	tests := []struct {
 		name    string
-		edit    func(ev []Event)
+		edit    func(ev []evidence.Event)
 		wantErr error
 	}{
-		{"payload changed under its digest", func(ev []Event) { ev[2].Payload = "00" + ev[2].Payload[2:] }, ErrMeasurementMismatch},
-		{"digest changed", func(ev []Event) { ev[1].Digest = ev[2].Digest }, ErrMeasurementMismatch},
-		{"payload not hex", func(ev []Event) { ev[3].Payload = "zz" }, ErrMalformed},
+		{"payload changed under its digest", func(ev []evidence.Event) { ev[2].Payload = "00" + ev[2].Payload[2:] }, evidence.ErrMeasurementMismatch},
+		{"digest changed", func(ev []evidence.Event) { ev[1].Digest = ev[2].Digest }, evidence.ErrMeasurementMismatch},
+		{"payload not hex", func(ev []evidence.Event) { ev[3].Payload = "zz" }, evidence.ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, err := ParseEventLog(raw)
+			events, err := evidence.ParseEventLog(evidencetest.EventLog())
 			if err != nil {
 				t.Fatal(err)
 			}
 			tt.edit(events)
-			if _, _, err := ReplayRTMR3(events); !errors.Is(err, tt.wantErr) {
+			if _, _, err := evidence.ReplayRTMR3(events); !errors.Is(err, tt.wantErr) {
 				t.Errorf("err = %v, want %v", err, tt.wantErr)
 			}
 		})
@@ -93,7 +72,7 @@ func TestParseEventLogForms(t *testing.T) {
 		{`[1,2]`, 0, true},
 	}
 	for _, tt := range tests {
-		events, err := ParseEventLog([]byte(tt.in))
+		events, err := evidence.ParseEventLog([]byte(tt.in))
 		if (err != nil) != tt.wantErr || len(events) != tt.n {
 			t.Errorf("ParseEventLog(%s) = %d events, %v", tt.in, len(events), err)
 		}

@@ -1,4 +1,4 @@
-package evidence
+package evidence_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"confidant/enclave/evidence"
+	"confidant/enclave/evidence/evidencetest"
 	"confidant/inference/signing"
 )
 
@@ -19,21 +21,21 @@ func TestVerifyGateway(t *testing.T) {
 	sim := func() signing.Report { return fetchReport(t, url, nonce, signing.ECDSA) }
 	app := sim()
 	app.NvidiaPayload = "" // Confidant itself runs no GPU work
-	hw := hardwareReport(t, testKey(t, "node"), nonce)
+	hw := evidencetest.HardwareReport(t, evidencetest.Key(t, "node"), nonce)
 	stale := fetchReport(t, url, [32]byte{1}, signing.ECDSA) // bound to another nonce
 
-	v := New(Config{Quotes: structureOnlyQuotes{tcb: "UpToDate"}})
+	v := evidence.New(evidence.Config{Quotes: evidencetest.StructureOnlyQuotes{TCBStatus: "UpToDate"}})
 	tests := []struct {
 		name      string
-		answer    GatewayAnswer
-		want      State
+		answer    evidence.GatewayAnswer
+		want      evidence.State
 		simulated bool
 		failedIn  string
 	}{
-		{"simulated app and backends", GatewayAnswer{Gateway: app, Models: []signing.Report{sim(), sim()}}, Amber, true, ""},
-		{"app without backends", GatewayAnswer{Gateway: app}, Amber, true, ""},
-		{"a replayed backend report", GatewayAnswer{Gateway: app, Models: []signing.Report{sim(), stale}}, Red, true, "model 2"},
-		{"a broken gateway report", GatewayAnswer{Gateway: signing.Report{}, Models: []signing.Report{hw}}, Red, false, "gateway"},
+		{"simulated app and backends", evidence.GatewayAnswer{Gateway: app, Models: []signing.Report{sim(), sim()}}, evidence.Amber, true, ""},
+		{"app without backends", evidence.GatewayAnswer{Gateway: app}, evidence.Amber, true, ""},
+		{"a replayed backend report", evidence.GatewayAnswer{Gateway: app, Models: []signing.Report{sim(), stale}}, evidence.Red, true, "model 2"},
+		{"a broken gateway report", evidence.GatewayAnswer{Gateway: signing.Report{}, Models: []signing.Report{hw}}, evidence.Red, false, "gateway"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +47,7 @@ func TestVerifyGateway(t *testing.T) {
 			if failed != (tt.failedIn != "") || where != tt.failedIn {
 				t.Fatalf("Failed() = %q %+v %v, want in %q", where, c, failed, tt.failedIn)
 			}
-			if slices.ContainsFunc(g.Gateway.Checks, func(c Check) bool { return c.Name == "gpu" }) && tt.answer.Gateway.NvidiaPayload == "" {
+			if slices.ContainsFunc(g.Gateway.Checks, func(c evidence.Check) bool { return c.Name == "gpu" }) && tt.answer.Gateway.NvidiaPayload == "" {
 				t.Error("the gateway report without GPU evidence got a gpu check")
 			}
 		})
@@ -59,7 +61,7 @@ func TestParseAnswer(t *testing.T) {
 	// The same report with event_log as a JSON array rather than a string.
 	var m map[string]any
 	json.Unmarshal(report, &m)
-	m["event_log"] = []any{map[string]any{"imr": 3, "event_type": RuntimeEventType, "event": "x", "event_payload": ""}}
+	m["event_log"] = []any{map[string]any{"imr": 3, "event_type": evidence.RuntimeEventType, "event": "x", "event_payload": ""}}
 	arrayLog, _ := json.Marshal(m)
 
 	tests := []struct {
@@ -79,9 +81,9 @@ func TestParseAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, gateway, err := ParseAnswer([]byte(tt.in))
+			a, gateway, err := evidence.ParseAnswer([]byte(tt.in))
 			if tt.wantErr {
-				if !errors.Is(err, ErrNotGateway) {
+				if !errors.Is(err, evidence.ErrNotGateway) {
 					t.Fatalf("err = %v, want ErrNotGateway", err)
 				}
 				return

@@ -1,4 +1,4 @@
-package evidence
+package evidence_test
 
 import (
 	"bytes"
@@ -15,10 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-tdx-guest/abi"
-	pb "github.com/google/go-tdx-guest/proto/tdx"
-	"github.com/google/go-tdx-guest/testing/testdata"
-
+	"confidant/enclave/evidence"
 	"confidant/inference/signing"
 	"confidant/inference/simbackend"
 )
@@ -27,25 +24,6 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 
 // fixedNow is the clock of golden-file tests.
 var fixedNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-
-// structureOnlyQuotes is a TEST QuoteVerifier: it parses the quote with
-// go-tdx-guest's abi package and vouches for it without checking its
-// signature chain, reporting the TCB status it was given. Real chain
-// verification (enclave/tdx) replaces it outside tests; no production code
-// can reach green with it.
-type structureOnlyQuotes struct {
-	tcb string
-	err error
-}
-
-func (s structureOnlyQuotes) VerifyQuote(raw []byte, _ time.Time) (QuoteFacts, error) {
-	if s.err != nil {
-		return QuoteFacts{}, s.err
-	}
-	f, err := ParseQuote(raw)
-	f.TCBStatus = s.tcb
-	return f, err
-}
 
 // simServer starts the simulated backend on a random port.
 func simServer(t *testing.T) string {
@@ -67,79 +45,11 @@ func fetchReport(t *testing.T, baseURL string, nonce [32]byte, algo signing.Algo
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("report: HTTP %d: %s", resp.StatusCode, body)
 	}
-	r, err := ParseReport(body)
+	r, err := evidence.ParseReport(body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
-}
-
-// testKey is a fixed secp256k1 signing key for hardware-shaped reports.
-func testKey(t *testing.T, label string) *signing.ECDSAKey {
-	t.Helper()
-	secret := sha256.Sum256([]byte("evidence test key " + label))
-	k, err := signing.NewECDSAKey(secret[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// readTestdata reads a file under testdata.
-func readTestdata(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// hardwareReport builds a report in the shape a dstack CVM with an H100
-// serves, around the real TDX quote go-tdx-guest ships, with its body
-// rewritten to bind key and nonce, commit to testdata/app_compose.json and
-// carry the RTMR3 of testdata/event_log.json. The rewrite breaks the
-// quote's signature: only structureOnlyQuotes accepts it. Its info's
-// tcb_info is a JSON string, as dstack's /Info gives it.
-func hardwareReport(t *testing.T, key *signing.ECDSAKey, nonce [32]byte) signing.Report {
-	t.Helper()
-	compose := readTestdata(t, "app_compose.json")
-	events, rtmr3Hex, _ := eventLogFixture(t)
-	sum := sha256.Sum256(compose)
-	rtmr3, _ := hex.DecodeString(rtmr3Hex)
-
-	parsed, err := abi.QuoteToProto(testdata.RawQuote)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := parsed.(*pb.QuoteV4)
-	rd, err := signing.ReportData(key.Identity(), nonce)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := q.GetTdQuoteBody()
-	body.ReportData = rd[:]
-	body.MrConfigId = append(append([]byte{0x01}, sum[:]...), make([]byte, 15)...)
-	body.Rtmrs[3] = rtmr3
-	raw, err := abi.QuoteToAbiBytes(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := hex.EncodeToString
-	tcb, _ := json.Marshal(map[string]any{
-		"mrtd": h(body.MrTd), "rtmr0": h(body.Rtmrs[0]), "rtmr1": h(body.Rtmrs[1]), "rtmr2": h(body.Rtmrs[2]), "rtmr3": h(rtmr3),
-		"app_compose": string(compose), "compose_hash": h(sum[:]), "event_log": json.RawMessage(events),
-	})
-	info, _ := json.Marshal(map[string]any{
-		"app_id": h(sum[:20]), "instance_id": "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e", "app_name": "confidant",
-		"compose_hash": h(sum[:]), "tcb_info": string(tcb), "os_image_hash": h(bytes.Repeat([]byte{7}, 32)),
-	})
-	var compact bytes.Buffer
-	json.Compact(&compact, events)
-	return signing.Report{
-		SigningAddress: key.Address(), SigningAlgo: signing.ECDSA, RequestNonce: h(nonce[:]),
-		IntelQuote: h(raw), NvidiaPayload: string(gpuPayloadFor(nonce)), EventLog: compact.String(), Info: info,
-	}
 }
 
 // editTCB changes a report's info and tcb_info as JSON maps, keeping
@@ -173,6 +83,28 @@ func editTCB(t *testing.T, r *signing.Report, edit func(info, tcb map[string]any
 		t.Fatal(err)
 	}
 	r.Info = b
+}
+
+// tcbField returns a field of a report's tcb_info.
+func tcbField(t *testing.T, r signing.Report, key string) string {
+	t.Helper()
+	var out string
+	editTCB(t, &r, func(_, tcb map[string]any) { out, _ = tcb[key].(string) })
+	return out
+}
+
+func mustAllow(t *testing.T, spec string) evidence.Allowlist {
+	t.Helper()
+	a, err := evidence.ParseAllowlist(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 // checkGolden compares v with testdata/golden/name, or rewrites it with

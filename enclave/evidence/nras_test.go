@@ -1,54 +1,44 @@
-package evidence
+package evidence_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"confidant/enclave/evidence"
+	"confidant/enclave/evidence/evidencetest"
 )
 
-func gpuPayloadFor(nonce [32]byte) []byte {
-	return []byte(`{"nonce":"` + hex.EncodeToString(nonce[:]) + `","evidence_list":[{"certificate":"MIIB-test-cert","evidence":"EvidenceBlob=="}],"arch":"HOPPER"}`)
-}
-
 func TestNRASClient(t *testing.T) {
-	otherKey, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	nonce := [32]byte{1, 2, 3}
+	f := evidencetest.NewFakeNRAS(t)
 	tests := []struct {
 		name    string
-		setup   func(f *fakeNRAS)
+		b       evidencetest.NRASBehavior
 		payload []byte
 		wantErr error
 		wantMsg string
 	}{
-		{name: "true verdict ES384"},
-		{name: "true verdict RS256", setup: func(f *fakeNRAS) { f.useRSA = true }},
-		{name: "false verdict", setup: func(f *fakeNRAS) { f.result = false }, wantErr: ErrNRASRejected, wantMsg: "overall attestation result is false"},
-		{name: "wrong nonce", setup: func(f *fakeNRAS) { f.nonce = strings.Repeat("ee", 32) }, wantErr: ErrNRASRejected, wantMsg: "not ours"},
-		{name: "bad signature", setup: func(f *fakeNRAS) { f.signer = otherKey }, wantErr: ErrNRASRejected, wantMsg: "signature"},
-		{name: "expired verdict", setup: func(f *fakeNRAS) { f.expired = true }, wantErr: ErrNRASRejected, wantMsg: "expired"},
-		{name: "service error", setup: func(f *fakeNRAS) { f.status = http.StatusServiceUnavailable }, wantErr: ErrNRASUnavailable, wantMsg: "HTTP 503"},
-		{name: "evidence refused", payload: []byte(`{"nonce":"00","evidence_list":[]}`), wantErr: ErrNRASRejected, wantMsg: "refused the evidence"},
+		{name: "true verdict ES384", b: evidencetest.NRASBehavior{Result: true}},
+		{name: "true verdict RS256", b: evidencetest.NRASBehavior{Result: true, RSA: true}},
+		{name: "false verdict", b: evidencetest.NRASBehavior{}, wantErr: evidence.ErrNRASRejected, wantMsg: "overall attestation result is false"},
+		{name: "wrong nonce", b: evidencetest.NRASBehavior{Result: true, Nonce: strings.Repeat("ee", 32)}, wantErr: evidence.ErrNRASRejected, wantMsg: "not ours"},
+		{name: "bad signature", b: evidencetest.NRASBehavior{Result: true, BadSignature: true}, wantErr: evidence.ErrNRASRejected, wantMsg: "signature"},
+		{name: "expired verdict", b: evidencetest.NRASBehavior{Result: true, Expired: true}, wantErr: evidence.ErrNRASRejected, wantMsg: "expired"},
+		{name: "service error", b: evidencetest.NRASBehavior{Status: http.StatusServiceUnavailable}, wantErr: evidence.ErrNRASUnavailable, wantMsg: "HTTP 503"},
+		{name: "evidence refused", b: evidencetest.NRASBehavior{Result: true}, payload: []byte(`{"nonce":"00","evidence_list":[]}`), wantErr: evidence.ErrNRASRejected, wantMsg: "refused the evidence"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeNRAS(t)
-			if tt.setup != nil {
-				f.set(tt.setup)
-			}
-			c := NewNRASClient(NRASConfig{BaseURL: f.srv.URL})
+			f.Set(tt.b)
+			c := evidence.NewNRASClient(evidence.NRASConfig{BaseURL: f.URL()})
 			payload := tt.payload
 			if payload == nil {
-				payload = gpuPayloadFor(nonce)
+				payload = evidencetest.GPUPayload(nonce)
 			}
 			v, err := c.Attest(context.Background(), payload, nonce)
 			if tt.wantErr == nil {
@@ -68,35 +58,37 @@ func TestNRASUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there any more
-	c := NewNRASClient(NRASConfig{BaseURL: url})
-	_, err := c.Attest(context.Background(), gpuPayloadFor([32]byte{}), [32]byte{})
-	if !errors.Is(err, ErrNRASUnavailable) {
+	c := evidence.NewNRASClient(evidence.NRASConfig{BaseURL: url})
+	_, err := c.Attest(context.Background(), evidencetest.GPUPayload([32]byte{}), [32]byte{})
+	if !errors.Is(err, evidence.ErrNRASUnavailable) {
 		t.Fatalf("err = %v, want ErrNRASUnavailable", err)
 	}
 }
 
-func TestNRASCachesKeys(t *testing.T) {
-	f := newFakeNRAS(t)
-	c := NewNRASClient(NRASConfig{BaseURL: f.srv.URL})
+func TestNRASCachesKeysAndFollowsRotation(t *testing.T) {
+	f := evidencetest.NewFakeNRAS(t)
+	c := evidence.NewNRASClient(evidence.NRASConfig{BaseURL: f.URL()})
 	nonce := [32]byte{9}
-	for range 3 {
-		if _, err := c.Attest(context.Background(), gpuPayloadFor(nonce), nonce); err != nil {
+	attest := func() {
+		t.Helper()
+		if _, err := c.Attest(context.Background(), evidencetest.GPUPayload(nonce), nonce); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := f.jwksCalls.Load(); n != 1 {
+	for range 3 {
+		attest()
+	}
+	if n := f.JWKSCalls(); n != 1 {
 		t.Errorf("JWKS fetched %d times, want 1 (cached)", n)
 	}
-	// A token under a key id the cache lacks fetches the JWKS again.
-	f.set(func(f *fakeNRAS) { f.useRSA = true })
-	c.mu.Lock()
-	delete(c.keys, "nv-rsa-1")
-	c.mu.Unlock()
-	if _, err := c.Attest(context.Background(), gpuPayloadFor(nonce), nonce); err != nil {
-		t.Fatal(err)
+	f.RotateKey() // a token under a key id the cache lacks fetches the JWKS again
+	attest()
+	attest()
+	if n := f.JWKSCalls(); n != 2 {
+		t.Errorf("JWKS fetched %d times, want 2 after one rotation", n)
 	}
-	if n := f.jwksCalls.Load(); n != 2 {
-		t.Errorf("JWKS fetched %d times, want 2 after an unknown kid", n)
+	if posts := f.Posts(); len(posts) != 5 || posts[0]["arch"] != "HOPPER" || posts[0]["nonce"] != hex.EncodeToString(nonce[:]) {
+		t.Errorf("posted %d payloads, first %v", len(posts), posts[0])
 	}
 }
 
@@ -107,7 +99,7 @@ func TestParseJWKSRejectsBadKeys(t *testing.T) {
 		`{"keys":[{"kty":"EC","crv":"secp256k1","kid":"a","x":"AAAA","y":"AAAA"}]}`,
 		`{"keys":[{"kty":"RSA","kid":"a","n":"!!","e":"AQAB"}]}`,
 	} {
-		if _, err := ParseJWKS([]byte(in)); !errors.Is(err, ErrMalformed) {
+		if _, err := evidence.ParseJWKS([]byte(in)); !errors.Is(err, evidence.ErrMalformed) {
 			t.Errorf("ParseJWKS(%s) err = %v, want ErrMalformed", in, err)
 		}
 	}
