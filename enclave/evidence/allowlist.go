@@ -21,14 +21,25 @@ type Allowlist struct {
 	values map[string][]string // key → lowercase hex (image: "sha256:hex")
 }
 
-// allowKeys are the keys an allowlist may name, with their sizes in bytes.
-var allowKeys = map[string]int{
-	"mrtd": 48, "rtmr0": 48, "rtmr1": 48, "rtmr2": 48, "rtmr3": 48,
-	"compose_hash": 32, "app_id": 20, "image": 32,
+// allowKeys returns the keys an allowlist may name, in the order they are
+// checked and printed.
+func allowKeys() []string {
+	return []string{"mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "compose_hash", "app_id", "image"}
 }
 
-// allowOrder is the order in which keys are checked and printed.
-var allowOrder = []string{"mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "compose_hash", "app_id", "image"}
+// allowKeySize returns the size in bytes of a key's values, or 0 for an
+// unknown key.
+func allowKeySize(key string) int {
+	switch key {
+	case "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3":
+		return 48
+	case "compose_hash", "image":
+		return 32
+	case "app_id":
+		return 20
+	}
+	return 0
+}
 
 // ParseAllowlist parses the text form; the empty string is the empty
 // allowlist.
@@ -38,9 +49,9 @@ func ParseAllowlist(spec string) (Allowlist, error) {
 	for _, f := range fields {
 		key, val, ok := strings.Cut(f, "=")
 		key = strings.ToLower(strings.TrimSpace(key))
-		size, known := allowKeys[key]
-		if !ok || !known {
-			return Allowlist{}, fmt.Errorf("%w: allowlist entry %q: want key=value with key one of %s", ErrMalformed, truncate(f, 40), strings.Join(allowOrder, ", "))
+		size := allowKeySize(key)
+		if !ok || size == 0 {
+			return Allowlist{}, fmt.Errorf("%w: allowlist entry %q: want key=value with key one of %s", ErrMalformed, truncate(f, 40), strings.Join(allowKeys(), ", "))
 		}
 		val = strings.ToLower(strings.TrimSpace(val))
 		hexPart := strings.TrimPrefix(val, "0x")
@@ -69,7 +80,7 @@ func (a Allowlist) Empty() bool { return len(a.values) == 0 }
 // String returns the text form.
 func (a Allowlist) String() string {
 	var out []string
-	for _, k := range allowOrder {
+	for _, k := range allowKeys() {
 		for _, v := range a.values[k] {
 			out = append(out, k+"="+v)
 		}
@@ -85,7 +96,7 @@ func (a Allowlist) check(q quoteResult, info reportInfo, infoErr error) Check {
 		return c
 	}
 	var pinned []string
-	for _, key := range allowOrder {
+	for _, key := range allowKeys() {
 		allowed := a.values[key]
 		if len(allowed) == 0 {
 			continue

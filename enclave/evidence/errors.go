@@ -16,7 +16,7 @@ var (
 	// ErrNRASRejected is returned when NVIDIA's verifier refuses the
 	// evidence or its signed verdict is not a pass for our nonce.
 	ErrNRASRejected = errors.New("evidence: NVIDIA remote attestation failed")
-	// ErrNotGateway is returned for a JSON answer that is neither a gateway
-	// answer nor a single report.
-	ErrNotGateway = errors.New("evidence: not an attestation report")
+	// ErrNotReport is returned for an answer that is neither a gateway
+	// answer nor a single attestation report.
+	ErrNotReport = errors.New("evidence: not an attestation report")
 )

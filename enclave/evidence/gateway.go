@@ -66,7 +66,7 @@ func ParseAnswer(data []byte) (a GatewayAnswer, gateway bool, err error) {
 		Models  []json.RawMessage `json:"model_attestations"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return a, false, fmt.Errorf("%w: the answer is not a JSON object", ErrNotGateway)
+		return a, false, fmt.Errorf("%w: the answer is not a JSON object", ErrNotReport)
 	}
 	if len(probe.Gateway) == 0 {
 		r, err := ParseReport(data)
@@ -96,14 +96,14 @@ func ParseReport(data []byte) (signing.Report, error) {
 		EventLog json.RawMessage `json:"event_log"`
 	}
 	if err := json.Unmarshal(data, &wire); err != nil {
-		return signing.Report{}, fmt.Errorf("%w: the report is not the expected JSON object", ErrNotGateway)
+		return signing.Report{}, fmt.Errorf("%w: the report is not the expected JSON object", ErrNotReport)
 	}
 	r := wire.Report
 	if raw := bytes.TrimSpace(wire.EventLog); len(raw) > 0 && string(raw) != "null" {
 		r.EventLog = string(unquoteJSON(raw))
 	}
 	if r.IntelQuote == "" && r.SigningAddress == "" {
-		return r, fmt.Errorf("%w: no intel_quote or signing_address", ErrNotGateway)
+		return r, fmt.Errorf("%w: no intel_quote or signing_address", ErrNotReport)
 	}
 	return r, nil
 }

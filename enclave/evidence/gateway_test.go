@@ -83,8 +83,8 @@ func TestParseAnswer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, gateway, err := evidence.ParseAnswer([]byte(tt.in))
 			if tt.wantErr {
-				if !errors.Is(err, evidence.ErrNotGateway) {
-					t.Fatalf("err = %v, want ErrNotGateway", err)
+				if !errors.Is(err, evidence.ErrNotReport) {
+					t.Fatalf("err = %v, want ErrNotReport", err)
 				}
 				return
 			}
