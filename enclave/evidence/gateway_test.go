@@ -72,8 +72,8 @@ func TestParseAnswer(t *testing.T) {
 		eventLog string
 		wantErr  bool
 	}{
-		{name: "single report", in: string(report), models: 1, eventLog: "[]"},
-		{name: "gateway answer", in: `{"gateway_attestation":` + string(report) + `,"model_attestations":[` + string(report) + `,` + string(arrayLog) + `]}`, gateway: true, models: 2, eventLog: "[]"},
+		{name: "single report", in: string(report), models: 1, eventLog: r.EventLog},
+		{name: "gateway answer", in: `{"gateway_attestation":` + string(report) + `,"model_attestations":[` + string(report) + `,` + string(arrayLog) + `]}`, gateway: true, models: 2, eventLog: r.EventLog},
 		{name: "event log as an array", in: string(arrayLog), models: 1, eventLog: `[{"event":"x","event_payload":"","event_type":134217729,"imr":3}]`},
 		{name: "not JSON", in: `<html>`, wantErr: true},
 		{name: "not a report", in: `{"error":{"message":"nope"}}`, wantErr: true},

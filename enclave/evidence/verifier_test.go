@@ -100,6 +100,35 @@ func TestVerifySimulatedBackend(t *testing.T) {
 				r.EventLog = string(evidencetest.EventLog())
 			},
 			want: wantVerdict{state: evidence.Red, simulated: true, failed: "event_log", detail: "but info's rtmr3 (simulated: no hardware register) is"}},
+		{name: "event log measuring another compose hash",
+			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) {
+				events, err := evidence.ParseEventLog([]byte(r.EventLog))
+				if err != nil || len(events) < 2 || events[1].Name != "compose-hash" {
+					t.Fatalf("simulated event log: %v %+v", err, events)
+				}
+				other := strings.Repeat("ab", 32)
+				payload, _ := hex.DecodeString(other)
+				d := evidence.RuntimeEventDigest(evidence.RuntimeEventType, "compose-hash", payload)
+				events[1].Payload, events[1].Digest = other, hex.EncodeToString(d[:])
+				b, _ := json.Marshal(events)
+				r.EventLog = string(b)
+			},
+			want: wantVerdict{state: evidence.Red, simulated: true, failed: "event_log", detail: "but info's rtmr3"}},
+		{name: "event log and rtmr3 both measuring another compose hash",
+			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) {
+				events, _ := evidence.ParseEventLog([]byte(r.EventLog))
+				payload := make([]byte, 32)
+				d := evidence.RuntimeEventDigest(evidence.RuntimeEventType, "compose-hash", payload)
+				events[1].Payload, events[1].Digest = hex.EncodeToString(payload), hex.EncodeToString(d[:])
+				mr, _, err := evidence.ReplayRTMR3(events)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := json.Marshal(events)
+				r.EventLog = string(b)
+				editTCB(t, r, func(_, tcb map[string]any) { tcb["rtmr3"] = "simulated-" + hex.EncodeToString(mr[:]) })
+			},
+			want: wantVerdict{state: evidence.Red, simulated: true, failed: "event_log", detail: "the measured compose-hash event is " + strings.Repeat("00", 32)}},
 		{name: "event log that is not JSON",
 			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) { r.EventLog = "[{" },
 			want:   wantVerdict{state: evidence.Red, simulated: true, failed: "event_log", detail: "not a JSON array"}},
