@@ -144,9 +144,31 @@ func checkEventLog(r signing.Report, info reportInfo, infoErr error, q quoteResu
 		c.Detail = fmt.Sprintf("the measured compose-hash event is %x, but app_compose hashes to %x", measured, sum)
 		return c
 	}
+	if detail := checkAppIDEvent(events, info, q.simulated); detail != "" {
+		c.Detail = detail
+		return c
+	}
 	c.Status = Pass
 	c.Detail = fmt.Sprintf("%d RTMR3 events replay to %s, and the measured compose hash is %x", n, source, measured)
 	return c
+}
+
+// checkAppIDEvent checks that the app id the info claims is the one RTMR3
+// measured, when both are there; it returns why not, or "".
+func checkAppIDEvent(events []Event, info reportInfo, simulated bool) string {
+	if info.AppID == "" {
+		return ""
+	}
+	claimed, err := decodeMeasurement(info.AppID, 20, simulated)
+	if err != nil {
+		return "info's app_id: " + plain(err)
+	}
+	for _, ev := range events {
+		if ev.IMR == 3 && ev.Name == "app-id" && !strings.EqualFold(ev.Payload, hex.EncodeToString(claimed)) {
+			return fmt.Sprintf("the measured app-id event is %s, but info claims app_id %x", truncate(ev.Payload, 40), claimed)
+		}
+	}
+	return ""
 }
 
 // composeEvent returns the payload of the RTMR3 compose-hash event; a log

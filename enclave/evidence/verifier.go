@@ -68,8 +68,24 @@ const (
 )
 
 // VerifyReport verifies one inference node's report against nonce, the
-// nonce we sent for it. Every property is a Check; anything that fails to
-// parse fails its check.
+// nonce we sent for it. Every property is a Check, in this order:
+//
+//   - nonce: request_nonce is ours.
+//   - tdx_quote: the quote's chain and TCB status (Config.Quotes; see
+//     tcbCheck for the policy); skipped for simulated quotes and when no
+//     QuoteVerifier is configured.
+//   - report_data: the quote binds signing_address and our nonce.
+//   - compose_hash: sha256(app_compose) is the compose hash info claims,
+//     and the quote's mr_config_id is 0x01 ‖ hash ‖ zeros.
+//   - event_log: the RTMR3 events replay to the quote's RTMR3 (for a
+//     simulated report, to info's rtmr3), their compose-hash event is
+//     that hash, and their app-id event is info's app_id.
+//   - gpu: nvidia_payload's nonce is ours and NVIDIA's verifier signs a
+//     passing verdict for it (skipped when it cannot be asked).
+//   - allowlist: measurements and images are pinned (Config.Allow).
+//
+// Anything that fails to parse fails its check. A report whose quote is
+// simulated, or that says it is, is Simulated and never green.
 func (v *Verifier) VerifyReport(ctx context.Context, r signing.Report, nonce [32]byte) Verdict {
 	return v.verify(ctx, r, nonce, roleNode)
 }

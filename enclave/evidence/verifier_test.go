@@ -129,6 +129,11 @@ func TestVerifySimulatedBackend(t *testing.T) {
 				editTCB(t, r, func(_, tcb map[string]any) { tcb["rtmr3"] = "simulated-" + hex.EncodeToString(mr[:]) })
 			},
 			want: wantVerdict{state: evidence.Red, simulated: true, failed: "event_log", detail: "the measured compose-hash event is " + strings.Repeat("00", 32)}},
+		{name: "info claims another app id than the one measured",
+			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) {
+				editTCB(t, r, func(info, _ map[string]any) { info["app_id"] = "simulated-" + strings.Repeat("cd", 20) })
+			},
+			want: wantVerdict{state: evidence.Red, simulated: true, failed: "event_log", detail: "but info claims app_id cdcd"}},
 		{name: "event log that is not JSON",
 			mutate: func(t *testing.T, r *signing.Report, _ [32]byte) { r.EventLog = "[{" },
 			want:   wantVerdict{state: evidence.Red, simulated: true, failed: "event_log", detail: "not a JSON array"}},
