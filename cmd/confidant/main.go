@@ -5,6 +5,7 @@
 //	confidant migrate status   list migrations and whether each is applied
 //	confidant keys rotate      re-wrap every data key under a new KEK version
 //	confidant dev apikey USER  print an API key with every scope (simulated only)
+//	confidant verify URL        verify a deployment's attestation (exit 3: simulated)
 //	confidant version          print the version and source commit
 //
 // Configuration comes from the environment; see README.md.
@@ -31,6 +32,9 @@ const (
 	exitOK    = 0
 	exitError = 1
 	exitUsage = 2
+	// exitNotGreen: verify found nothing wrong, but the evidence is
+	// simulated or a check could not run.
+	exitNotGreen = 3
 )
 
 const usage = `usage: confidant [command]
@@ -43,6 +47,10 @@ commands:
   dev apikey USER  print an API key with every scope (simulated enclave only)
   devbackend --addr HOST:PORT [--tokens N] [--delay D] [--seed S] [--key K]
                    run the simulated inference backend
+  verify URL [--json] [--allow key=hex,…] [--nras URL|off] [--strict-tcb]
+                   verify a deployment's attestation with a fresh nonce; exit 0
+                   verified on real hardware, 3 nothing failed but simulated or
+                   unchecked, 1 failed
   version          print the version and source commit
 `
 
@@ -74,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = devCmd(ctx, args, getenv, stdout, stderr)
 	case "keys":
 		err = keysCmd(ctx, args, getenv, stdout, stderr)
+	case "verify":
+		err = verifyCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "confidant %s (commit %s)\n", version, commit)
 	case "help", "-h", "--help":
@@ -84,6 +94,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, errNotGreen):
+		fmt.Fprintf(stderr, "confidant: %v\n", err)
+		return exitNotGreen
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "confidant: %v\n\n%s", err, usage)
 		return exitUsage

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"confidant/enclave"
+	"confidant/enclave/evidence"
 	"confidant/inference/signing"
 )
 
@@ -38,16 +39,16 @@ type simInfo struct {
 }
 
 type simTCB struct {
-	MRTD        string `json:"mrtd"`
-	RTMR0       string `json:"rtmr0"`
-	RTMR1       string `json:"rtmr1"`
-	RTMR2       string `json:"rtmr2"`
-	RTMR3       string `json:"rtmr3"`
-	AppCompose  string `json:"app_compose"`
-	ComposeHash string `json:"compose_hash"`
-	OSImageHash string `json:"os_image_hash"`
-	DeviceID    string `json:"device_id"`
-	EventLog    []any  `json:"event_log"`
+	MRTD        string           `json:"mrtd"`
+	RTMR0       string           `json:"rtmr0"`
+	RTMR1       string           `json:"rtmr1"`
+	RTMR2       string           `json:"rtmr2"`
+	RTMR3       string           `json:"rtmr3"`
+	AppCompose  string           `json:"app_compose"`
+	ComposeHash string           `json:"compose_hash"`
+	OSImageHash string           `json:"os_image_hash"`
+	DeviceID    string           `json:"device_id"`
+	EventLog    []evidence.Event `json:"event_log"`
 }
 
 type gpuPayload struct {
@@ -93,7 +94,13 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, _ string) 
 		writeError(w, http.StatusInternalServerError, "server_error", "internal", "report data")
 		return
 	}
-	info, err := json.Marshal(s.info())
+	simInfo := s.info()
+	info, err := json.Marshal(simInfo)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "server_error", "internal", "encoding failed")
+		return
+	}
+	events, err := json.Marshal(simInfo.TCBInfo.EventLog)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "server_error", "internal", "encoding failed")
 		return
@@ -109,7 +116,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request, _ string) 
 		RequestNonce:   hex.EncodeToString(nonce[:]),
 		IntelQuote:     hex.EncodeToString(s.quote(rd)),
 		NvidiaPayload:  string(gpu),
-		EventLog:       "[]",
+		EventLog:       string(events),
 		Info:           info,
 		Simulated:      true,
 	})
@@ -128,18 +135,21 @@ func (s *Server) quote(reportData [64]byte) []byte {
 }
 
 // info describes the simulated backend; every value is marked simulated.
+// Its event log holds the RTMR3 events dstack would measure, and rtmr3 is
+// their replay, so verifiers can replay it as they would a real one.
 func (s *Server) info() simInfo {
 	zeros48 := simPrefix + strings.Repeat("00", 48)
 	zeros32 := simPrefix + strings.Repeat("00", 32)
 	sum := sha256.Sum256([]byte(simCompose))
 	compose := simPrefix + hex.EncodeToString(sum[:])
+	events, rtmr3 := s.eventLog(sum)
 	return simInfo{
 		AppID:      simPrefix + s.keys.appID,
 		InstanceID: simPrefix + s.keys.instance,
 		TCBInfo: simTCB{
-			MRTD: zeros48, RTMR0: zeros48, RTMR1: zeros48, RTMR2: zeros48, RTMR3: zeros48,
+			MRTD: zeros48, RTMR0: zeros48, RTMR1: zeros48, RTMR2: zeros48, RTMR3: simPrefix + hex.EncodeToString(rtmr3[:]),
 			AppCompose: simCompose, ComposeHash: compose, OSImageHash: zeros32, DeviceID: zeros32,
-			EventLog: []any{},
+			EventLog: events,
 		},
 		AppName:         "confidant-sim-backend",
 		DeviceID:        zeros32,
@@ -150,4 +160,28 @@ func (s *Server) info() simInfo {
 		VMConfig:        "{}",
 		Simulated:       true,
 	}
+}
+
+// eventLog returns the RTMR3 events of the simulated backend (app-id,
+// compose-hash, instance-id, system-ready) in dstack's shape, and the
+// RTMR3 they replay to.
+func (s *Server) eventLog(composeSum [32]byte) ([]evidence.Event, [48]byte) {
+	appID, _ := hex.DecodeString(s.keys.appID)
+	instance, _ := hex.DecodeString(s.keys.instance)
+	var events []evidence.Event
+	for _, e := range []struct {
+		name    string
+		payload []byte
+	}{{"app-id", appID}, {"compose-hash", composeSum[:]}, {"instance-id", instance}, {"system-ready", nil}} {
+		d := evidence.RuntimeEventDigest(evidence.RuntimeEventType, e.name, e.payload)
+		events = append(events, evidence.Event{
+			IMR: 3, EventType: evidence.RuntimeEventType, Digest: hex.EncodeToString(d[:]),
+			Name: e.name, Payload: hex.EncodeToString(e.payload),
+		})
+	}
+	rtmr3, _, err := evidence.ReplayRTMR3(events)
+	if err != nil {
+		panic("simbackend: replaying its own event log: " + err.Error()) // unreachable
+	}
+	return events, rtmr3
 }
