@@ -56,7 +56,7 @@ func TestSignersGolden(t *testing.T) {
 
 type fixedReports []json.RawMessage
 
-func (f fixedReports) LatestReports() []json.RawMessage { return f }
+func (f fixedReports) Reports(context.Context, [32]byte, signing.Algo) []json.RawMessage { return f }
 
 func TestReportBindsKeyAndNonce(t *testing.T) {
 	provider, err := enclave.NewSimulated(t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -10,10 +10,12 @@ import (
 	"confidant/inference/signing"
 )
 
-// BackendReports gives each backend's latest verified attestation report,
-// exactly as the backend sent it.
+// BackendReports gives the attestation reports of the backends the app
+// sends user data to, each bound to nonce (the caller's, passed through, so
+// a verifier checks every report's freshness with its own nonce), exactly
+// as the backends sent them.
 type BackendReports interface {
-	LatestReports() []json.RawMessage
+	Reports(ctx context.Context, nonce [32]byte, algo signing.Algo) []json.RawMessage
 }
 
 // GatewayReport is the answer of GET /v1/attestation/report: the app's own
@@ -72,7 +74,7 @@ func (r *Reporter) Report(ctx context.Context, nonce [32]byte, algo signing.Algo
 		ModelAttestations: []json.RawMessage{},
 	}
 	if r.backends != nil {
-		out.ModelAttestations = append(out.ModelAttestations, r.backends.LatestReports()...)
+		out.ModelAttestations = append(out.ModelAttestations, r.backends.Reports(ctx, nonce, algo)...)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 
 	"confidant/attestation"
 	"confidant/enclave"
+	"confidant/enclave/evidence"
 	"confidant/inference/signing"
 	"confidant/internal/softauthn"
 	"confidant/internal/testclient"
@@ -229,5 +231,34 @@ func TestAPIResponseSignatures(t *testing.T) {
 	}
 	if code := apiGet(t, srv, "", "/v1/signature/nonsense", nil); code != http.StatusUnauthorized {
 		t.Errorf("signature without a key: %d, want 401", code)
+	}
+}
+
+// The app's own report verifies with the evidence verifier a third party
+// would run: amber (simulated), never green, and nothing fails.
+func TestGatewayReportVerifies(t *testing.T) {
+	srv := start(t)
+	var nonce [32]byte
+	rand.Read(nonce[:])
+	res, err := http.Get(fmt.Sprintf("%s/v1/attestation/report?nonce=%x", srv.URL, nonce))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	answer, gateway, err := evidence.ParseAnswer(body)
+	if err != nil || !gateway {
+		t.Fatalf("parse: gateway=%v %v", gateway, err)
+	}
+	v := evidence.New(evidence.Config{}).VerifyGateway(context.Background(), answer, nonce)
+	if where, c, failed := v.Failed(); failed {
+		t.Fatalf("%s: %s failed: %s", where, c.Name, c.Detail)
+	}
+	if v.State != evidence.Amber || !v.Simulated {
+		t.Errorf("state %s simulated=%v, want amber and simulated", v.State, v.Simulated)
+	}
+	var other [32]byte
+	if v := evidence.New(evidence.Config{}).VerifyGateway(context.Background(), answer, other); v.State != evidence.Red {
+		t.Errorf("a report for another nonce verifies %s", v.State)
 	}
 }
