@@ -8,14 +8,14 @@ LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN       := bin/confidant
 ARTIFACTS ?= $(CURDIR)/artifacts
 
-.PHONY: dev test bench build generate check-generated provision provision-test vet clean
+.PHONY: dev test bench build verifier generate check-generated provision provision-test vet clean
 
 ## dev: provision Postgres + pgvector, build, migrate and serve http://localhost:8080
 dev: provision build
 	CONFIDANT_ENCLAVE=$${CONFIDANT_ENCLAVE:-simulated} ./$(BIN) serve
 
 ## test: provision everything (incl. chromium) and run every test
-test: provision-test check-generated vet
+test: provision-test check-generated vet verifier
 	ARTIFACTS_DIR=$(ARTIFACTS) $(GO) test -count=1 -timeout 20m ./...
 
 ## bench: benchmarks and load generators (ratios against a baseline in the same run)
@@ -24,8 +24,12 @@ bench: provision build
 	$(GO) run ./internal/loadgen -bin ./$(BIN)
 	$(GO) run ./internal/chatbench -bin ./$(BIN)
 
-build: generate
+build: generate verifier
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/confidant
+
+## verifier: the browser verifier (WebAssembly), embedded by build and served at /verifier/
+verifier:
+	./scripts/build-verifier.sh
 
 generate:
 	$(GO) tool templ generate -path views >/dev/null 2>&1

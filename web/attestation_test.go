@@ -262,3 +262,28 @@ func TestGatewayReportVerifies(t *testing.T) {
 		t.Errorf("a report for another nonce verifies %s", v.State)
 	}
 }
+
+func TestVerifierPageServed(t *testing.T) {
+	srv := start(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Get(srv.URL + "/verifier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/verifier/" {
+		t.Errorf("/verifier: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, err = client.Get(srv.URL + "/verifier/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("Check a Confidant deployment")) {
+		t.Fatalf("/verifier/: %d", res.StatusCode)
+	}
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "'wasm-unsafe-eval'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("verifier CSP = %q", csp)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +22,7 @@ import (
 	"confidant/render/markdown"
 	"confidant/static"
 	"confidant/store"
+	"confidant/verifier"
 	"confidant/views"
 )
 
@@ -125,6 +127,8 @@ func New(d Deps) (*Server, error) {
 	// report costs a hardware quote, hence the rate limit.
 	e.GET("/v1/attestation/report", att.Report, authRateLimit(authPerSec, authBurst))
 	e.OPTIONS("/v1/attestation/report", att.Preflight)
+	e.GET("/verifier", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/verifier/") })
+	e.GET("/verifier/*", echo.WrapHandler(http.StripPrefix("/verifier", verifier.Handler())))
 
 	app := e.Group("", csrf(d.Config.Secure()), noStore, authH.LoadSession)
 	app.GET("/", chatH.New)

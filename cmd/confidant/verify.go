@@ -2,27 +2,21 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"confidant/enclave/evidence"
+	"confidant/verifier/check"
 )
 
 // verifyUsage describes `confidant verify`.
 const verifyUsage = "verify URL [--json] [--allow key=hex,…] [--nras URL|off] [--strict-tcb] [--timeout 30s]"
-
-// maxReportBytes caps the attestation answer a verifier reads.
-const maxReportBytes = 16 << 20
 
 // errNotGreen marks a verification in which nothing failed but the
 // evidence is simulated or a check could not run (exit code 3).
@@ -77,15 +71,14 @@ func parseVerifyArgs(args []string, stderr io.Writer) (verifyOptions, error) {
 	if len(positional) != 1 || *timeout <= 0 {
 		return verifyOptions{}, fmt.Errorf("%w: %s", errUsage, verifyUsage)
 	}
-	u, err := url.Parse(positional[0])
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return verifyOptions{}, fmt.Errorf("%w: %q is not an http(s) URL", errUsage, positional[0])
+	base, err := check.BaseURL(positional[0])
+	if err != nil {
+		return verifyOptions{}, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	a, err := evidence.ParseAllowlist(*allow)
 	if err != nil {
 		return verifyOptions{}, fmt.Errorf("%w: --allow: %v", errUsage, err)
 	}
-	base := strings.TrimSuffix(strings.TrimRight(u.String(), "/"), "/v1")
 	return verifyOptions{baseURL: base, json: *asJSON, allow: a, nras: *nras, strictTCB: *strict, timeout: *timeout}, nil
 }
 
@@ -94,38 +87,15 @@ func runVerify(ctx context.Context, args []string, deps verifyDeps, stdout, stde
 	if err != nil {
 		return err
 	}
-	var nonce [32]byte
-	if _, err := rand.Read(nonce[:]); err != nil {
-		return fmt.Errorf("verify: nonce: %w", err)
+	nras := opts.nras
+	if nras == "off" {
+		nras = ""
 	}
-	client := &http.Client{Timeout: opts.timeout}
-	body, err := fetchAttestation(ctx, client, opts.baseURL, nonce)
-	if err != nil {
-		return err
-	}
-	answer, isGateway, err := evidence.ParseAnswer(body)
+	out, err := check.Deployment(ctx, opts.baseURL, check.Options{Client: &http.Client{Timeout: opts.timeout},
+		Quotes: deps.quotes, NRAS: nras, Allow: opts.allow, StrictTCB: opts.strictTCB})
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	cfg := evidence.Config{Quotes: deps.quotes, Allow: opts.allow, StrictTCB: opts.strictTCB}
-	if opts.nras != "off" {
-		cfg.NRAS = evidence.NewNRASClient(evidence.NRASConfig{BaseURL: opts.nras, HTTPClient: client})
-	}
-	v := evidence.New(cfg)
-	out := verifyOutput{URL: opts.baseURL, Nonce: hex.EncodeToString(nonce[:])}
-	if isGateway {
-		g := v.VerifyGateway(ctx, answer, nonce)
-		out.State, out.Simulated = g.State, g.Simulated
-		out.Reports = append(out.Reports, reportVerdict{Role: "gateway", Verdict: g.Gateway})
-		for _, m := range g.Models {
-			out.Reports = append(out.Reports, reportVerdict{Role: "model", Verdict: m})
-		}
-	} else {
-		vd := v.VerifyReport(ctx, answer.Models[0], nonce)
-		out.State, out.Simulated = vd.State, vd.Simulated
-		out.Reports = []reportVerdict{{Role: "node", Verdict: vd}}
-	}
-	out.Reason = out.reason()
 	if opts.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -133,7 +103,7 @@ func runVerify(ctx context.Context, args []string, deps verifyDeps, stdout, stde
 			return fmt.Errorf("verify: %w", err)
 		}
 	} else {
-		out.print(stdout)
+		printVerdict(stdout, out)
 	}
 	switch out.State {
 	case evidence.Green:
@@ -145,88 +115,15 @@ func runVerify(ctx context.Context, args []string, deps verifyDeps, stdout, stde
 	}
 }
 
-// fetchAttestation GETs baseURL's report for nonce.
-func fetchAttestation(ctx context.Context, client *http.Client, baseURL string, nonce [32]byte) ([]byte, error) {
-	target := baseURL + "/v1/attestation/report?" + url.Values{"nonce": {hex.EncodeToString(nonce[:])}, "signing_algo": {"ecdsa"}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return nil, fmt.Errorf("verify: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("verify: fetching the report: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReportBytes))
-	if err != nil {
-		return nil, fmt.Errorf("verify: reading the report: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("verify: the report request answered HTTP %d", resp.StatusCode)
-	}
-	return body, nil
-}
-
-// verifyOutput is what `confidant verify` prints (--json: as JSON).
-type verifyOutput struct {
-	URL       string          `json:"url"`
-	Nonce     string          `json:"nonce"`
-	State     evidence.State  `json:"state"`
-	Simulated bool            `json:"simulated"`
-	Reason    string          `json:"reason,omitempty"` // the first failure, or why it is not green
-	Reports   []reportVerdict `json:"reports"`
-}
-
-// reportVerdict is one report's verdict and its role: gateway (the app
-// itself), model (a backend behind it) or node (a single backend report).
-type reportVerdict struct {
-	Role string `json:"role"`
-	evidence.Verdict
-}
-
-// reason names the first failed check, or else the first that could not
-// run; empty for green.
-func (o verifyOutput) reason() string {
-	for _, want := range []evidence.Status{evidence.Fail, evidence.Skipped} {
-		for i, r := range o.Reports {
-			for _, c := range r.Checks {
-				if c.Status == want {
-					return fmt.Sprintf("%s: %s: %s", o.label(i), c.Name, c.Detail)
-				}
-			}
-		}
-	}
-	if o.Simulated {
-		return "the evidence is simulated"
-	}
-	return ""
-}
-
-// label names report i for a person.
-func (o verifyOutput) label(i int) string {
-	r := o.Reports[i]
-	if r.Role == "model" {
-		n := 0
-		for _, p := range o.Reports[:i+1] {
-			if p.Role == "model" {
-				n++
-			}
-		}
-		return fmt.Sprintf("model %d", n)
-	}
-	return r.Role
-}
-
-// print writes the readable report.
-func (o verifyOutput) print(w io.Writer) {
+// printVerdict writes the readable report.
+func printVerdict(w io.Writer, o check.Result) {
 	fmt.Fprintf(w, "Attestation of %s (nonce %s)\n", o.URL, o.Nonce)
 	fmt.Fprintf(w, "Overall: %s\n", stateWords(o.State, o.Simulated))
 	if o.Reason != "" {
 		fmt.Fprintf(w, "Reason:  %s\n", o.Reason)
 	}
-	for i, r := range o.Reports {
-		fmt.Fprintf(w, "\n%s — %s\n", o.label(i), stateWords(r.State, r.Simulated))
+	for _, r := range o.Reports {
+		fmt.Fprintf(w, "\n%s — %s\n", r.Name, stateWords(r.State, r.Simulated))
 		if r.SigningAddress != "" {
 			fmt.Fprintf(w, "  signing address %s (%s)\n", r.SigningAddress, r.SigningAlgo)
 		}
