@@ -123,14 +123,3 @@ func (s *Service) Learn(ctx context.Context, ex Exchange, extract Extractor) ([]
 	}
 	return out, nil
 }
-
-// ModelEmbedder embeds with one embedding model of an inference client.
-type ModelEmbedder struct {
-	Client *inference.Client
-	Model  string
-}
-
-// Embed returns one vector per text.
-func (e ModelEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	return e.Client.Embed(ctx, e.Model, texts)
-}

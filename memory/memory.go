@@ -31,9 +31,10 @@ var (
 	ErrTooLong = fmt.Errorf("memory: a memory is at most %d characters", MaxLen)
 )
 
-// Embedder turns texts into embedding vectors.
+// Embedder turns texts into embedding vectors with model (the inference
+// client).
 type Embedder interface {
-	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Embed(ctx context.Context, model string, texts []string) ([][]float32, error)
 }
 
 // Options tune a Service; zero values take the defaults.
@@ -45,8 +46,10 @@ type Options struct {
 	// message (default 0.2; embedding models differ, so it is low and k does
 	// the rest).
 	RelevantAbove float64
-	Now           func() time.Time
-	Log           *slog.Logger
+	// EmbedModel is the embedding model (default sim-embed).
+	EmbedModel string
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 // Service manages users' memories.
@@ -63,6 +66,9 @@ func New(st *store.Store, embed Embedder, opt Options) *Service {
 	}
 	if opt.RelevantAbove == 0 {
 		opt.RelevantAbove = 0.2
+	}
+	if opt.EmbedModel == "" {
+		opt.EmbedModel = "sim-embed"
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -197,7 +203,7 @@ func recencyBonus(now, updated time.Time) float64 {
 }
 
 func (s *Service) embedOne(ctx context.Context, text string) ([]float32, error) {
-	vecs, err := s.embed.Embed(ctx, []string{text})
+	vecs, err := s.embed.Embed(ctx, s.opt.EmbedModel, []string{text})
 	if err != nil {
 		return nil, fmt.Errorf("embed memory: %w", err)
 	}

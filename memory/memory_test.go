@@ -40,7 +40,7 @@ func newFixture(t *testing.T) fixture {
 	if err := st.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
-	svc := memory.New(st, memory.ModelEmbedder{Client: client, Model: "sim-embed"}, memory.Options{})
+	svc := memory.New(st, client, memory.Options{})
 	return fixture{svc: svc, store: st, client: client, user: u.ID}
 }
 

@@ -18,6 +18,7 @@ import (
 	"confidant/chat"
 	"confidant/config"
 	"confidant/handlers"
+	"confidant/memory"
 	"confidant/render/markdown"
 	"confidant/static"
 	"confidant/store"
@@ -36,6 +37,7 @@ type Deps struct {
 	Now         func() time.Time
 	Backend     chat.Backend    // where answers come from
 	Models      handlers.Models // which models the backends offer
+	Embedder    memory.Embedder // embeddings for memory (the inference client)
 	// Reporter makes the app's own attestation reports, for its signing
 	// keys; it also signs the app's API responses.
 	Reporter *attestation.Reporter
@@ -98,6 +100,8 @@ func New(d Deps) (*Server, error) {
 	responses := attestation.NewResponses(d.Store, d.Reporter.Signers(), d.Now)
 	att := &handlers.Attestation{Reporter: d.Reporter, Responses: responses}
 	api := &handlers.API{Auth: svc, Chat: chatSvc, Store: d.Store, Models: d.Models, Now: d.Now, Log: d.Log, Signatures: responses}
+	memories := &handlers.Memories{Settings: settings, Store: d.Store,
+		Service: memory.New(d.Store, d.Embedder, memory.Options{Now: d.Now, Log: d.Log})}
 	errs := &handlers.Errors{Pages: pages, Log: d.Log}
 
 	e := echo.New()
@@ -166,6 +170,10 @@ func New(d Deps) (*Server, error) {
 	apiGroup := app.Group("/api", api.Authenticate)
 	apiGroup.GET("/conversations", api.Conversations, handlers.RequireScope(auth.ScopeRead))
 	apiGroup.GET("/conversations/:id", api.Conversation, handlers.RequireScope(auth.ScopeRead))
+	apiGroup.GET("/memories", memories.APIList, handlers.RequireScope(auth.ScopeRead))
+	apiGroup.POST("/memories", memories.APIAdd, handlers.RequireScope(auth.ScopeWrite))
+	apiGroup.PATCH("/memories/:id", memories.APIEdit, handlers.RequireScope(auth.ScopeWrite))
+	apiGroup.DELETE("/memories/:id", memories.APIDelete, handlers.RequireScope(auth.ScopeWrite))
 
 	s := app.Group("/settings", handlers.RequireUser)
 	s.GET("", settings.Index)
@@ -185,6 +193,11 @@ func New(d Deps) (*Server, error) {
 	s.POST("/invites", settings.CreateInvite)
 	s.GET("/instructions", settings.Instructions)
 	s.POST("/instructions", settings.SaveInstructions)
+	s.GET("/memory", memories.Page)
+	s.POST("/memory", memories.Add)
+	s.POST("/memory/pause", memories.Pause)
+	s.POST("/memory/:id", memories.Edit)
+	s.POST("/memory/:id/delete", memories.Delete)
 	s.GET("/api-keys", settings.APIKeys)
 	s.POST("/api-keys/begin", settings.APIKeyBegin)
 	s.POST("/api-keys/finish", settings.APIKeyFinish)
