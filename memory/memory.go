@@ -203,6 +203,9 @@ func recencyBonus(now, updated time.Time) float64 {
 }
 
 func (s *Service) embedOne(ctx context.Context, text string) ([]float32, error) {
+	if s.embed == nil {
+		return nil, errors.New("embed memory: no inference backend")
+	}
 	vecs, err := s.embed.Embed(ctx, s.opt.EmbedModel, []string{text})
 	if err != nil {
 		return nil, fmt.Errorf("embed memory: %w", err)

@@ -27,8 +27,21 @@ CREATE TABLE memory_tokens (
 CREATE INDEX memory_tokens_lookup ON memory_tokens (user_id, token);
 CREATE INDEX memory_tokens_memory ON memory_tokens (memory_id);
 
+-- Which memories an answer was given: shown under the answer while they
+-- exist.
+CREATE TABLE message_memories (
+    message_id uuid NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    memory_id  uuid NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+    user_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (message_id, memory_id)
+);
+CREATE INDEX message_memories_memory ON message_memories (memory_id);
+
 ALTER TABLE user_settings ADD COLUMN memory_paused boolean NOT NULL DEFAULT false;
+-- A temporary chat neither reads nor writes memory.
+ALTER TABLE conversations ADD COLUMN temporary boolean NOT NULL DEFAULT false;
 
 -- +goose Down
+ALTER TABLE conversations DROP COLUMN temporary;
 ALTER TABLE user_settings DROP COLUMN memory_paused;
-DROP TABLE memory_tokens, memories;
+DROP TABLE message_memories, memory_tokens, memories;

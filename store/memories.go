@@ -205,14 +205,10 @@ func (s *Store) NearestMemories(ctx context.Context, userID uuid.UUID, embedding
 		return nil, fmt.Errorf("nearest memories: %w", err)
 	}
 	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ScoredMemory, error) {
-		var m ScoredMemory
-		var sealed []byte
-		if err := row.Scan(&m.ID, &m.UserID, &sealed, &m.Kind, &m.SourceConversationID, &m.SourceMessageID,
-			&m.CreatedAt, &m.UpdatedAt, &m.LastUsedAt, &m.Similarity); err != nil {
-			return m, err
-		}
-		m.Text, err = uk.open("memories", "text", m.ID, sealed)
-		return m, err
+		var sm ScoredMemory
+		var err error
+		sm.Memory, err = scanMemory(uk, row, nil, &sm.Similarity)
+		return sm, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("nearest memories: %w", err)
@@ -257,6 +253,22 @@ func (s *Store) SetMemoryPaused(ctx context.Context, userID uuid.UUID, paused bo
 	return nil
 }
 
+// scanMemory reads the columns of memoryColumns, with the columns of
+// before selected ahead of them and those of after behind, and opens the
+// text.
+func scanMemory(uk userKey, row pgx.CollectableRow, before []any, after ...any) (Memory, error) {
+	var m Memory
+	var sealed []byte
+	dest := append(append(before, &m.ID, &m.UserID, &sealed, &m.Kind, &m.SourceConversationID, &m.SourceMessageID,
+		&m.CreatedAt, &m.UpdatedAt, &m.LastUsedAt), after...)
+	if err := row.Scan(dest...); err != nil {
+		return m, err
+	}
+	var err error
+	m.Text, err = uk.open("memories", "text", m.ID, sealed)
+	return m, err
+}
+
 func (s *Store) collectMemories(ctx context.Context, userID uuid.UUID, rows pgx.Rows) ([]Memory, error) {
 	uk, err := s.keyFor(ctx, userID)
 	if err != nil {
@@ -264,14 +276,7 @@ func (s *Store) collectMemories(ctx context.Context, userID uuid.UUID, rows pgx.
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Memory, error) {
-		var m Memory
-		var sealed []byte
-		if err := row.Scan(&m.ID, &m.UserID, &sealed, &m.Kind, &m.SourceConversationID, &m.SourceMessageID,
-			&m.CreatedAt, &m.UpdatedAt, &m.LastUsedAt); err != nil {
-			return m, err
-		}
-		m.Text, err = uk.open("memories", "text", m.ID, sealed)
-		return m, err
+		return scanMemory(uk, row, nil)
 	})
 }
 
@@ -303,4 +308,59 @@ func (s *Store) userVector(userID uuid.UUID, embedding []float32) (*pgvector.Vec
 	t.Apply(out, embedding)
 	v := pgvector.NewVector(out)
 	return &v, nil
+}
+
+// LinkMessageMemories records that the user's answer messageID was given
+// the memories ids.
+func (s *Store) LinkMessageMemories(ctx context.Context, userID, messageID uuid.UUID, ids []uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.Exec(ctx, `
+		INSERT INTO message_memories (message_id, memory_id, user_id)
+		SELECT $2, m.id, m.user_id FROM memories m
+		WHERE m.user_id = $1 AND m.id = ANY($3) AND EXISTS (SELECT 1 FROM messages WHERE id = $2 AND user_id = $1)
+		ON CONFLICT DO NOTHING`, userID, messageID, ids)
+	if err != nil {
+		return fmt.Errorf("link message memories: %w", err)
+	}
+	return nil
+}
+
+// MessageMemories returns, for each of the user's messages that was given
+// memories still remembered, those memories.
+func (s *Store) MessageMemories(ctx context.Context, userID uuid.UUID, messageIDs []uuid.UUID) (map[uuid.UUID][]Memory, error) {
+	if len(messageIDs) == 0 {
+		return nil, nil
+	}
+	uk, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("message memories: %w", err)
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT mm.message_id, m.id, m.user_id, m.text_sealed, m.kind, m.source_conversation_id, m.source_message_id,
+		       m.created_at, m.updated_at, m.last_used_at
+		FROM message_memories mm JOIN memories m ON m.id = mm.memory_id
+		WHERE mm.user_id = $1 AND mm.message_id = ANY($2) ORDER BY mm.message_id, m.updated_at DESC, m.id`, userID, messageIDs)
+	if err != nil {
+		return nil, fmt.Errorf("message memories: %w", err)
+	}
+	type link struct {
+		message uuid.UUID
+		memory  Memory
+	}
+	links, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (link, error) {
+		var l link
+		var err error
+		l.memory, err = scanMemory(uk, row, []any{&l.message})
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("message memories: %w", err)
+	}
+	out := make(map[uuid.UUID][]Memory)
+	for _, l := range links {
+		out[l.message] = append(out[l.message], l.memory)
+	}
+	return out, nil
 }

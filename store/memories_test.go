@@ -149,3 +149,33 @@ func TestMemoriesAreSealed(t *testing.T) {
 		t.Error("embedding stored without the transform")
 	}
 }
+
+func TestMessageMemories(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	u := mustUser(t, s, "dana")
+	other := mustUser(t, s, "eve")
+	t0 := time.Now().UTC().Truncate(time.Microsecond)
+	conv := mustConversation(t, s, u.ID, "", t0)
+	msg := mustMessage(t, s, conv, nil, store.RoleAssistant, "answer", store.StatusComplete)
+	a := mustMemory(t, s, u.ID, "Likes jazz", nil, t0)
+	b := mustMemory(t, s, u.ID, "Hates olives", nil, t0)
+	eves := mustMemory(t, s, other.ID, "Eve's secret", nil, t0)
+	if err := s.LinkMessageMemories(ctx, u.ID, msg.ID, []uuid.UUID{a.ID, b.ID, eves.ID}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.MessageMemories(ctx, u.ID, []uuid.UUID{msg.ID})
+	if err != nil || len(got[msg.ID]) != 2 {
+		t.Fatalf("memories of the answer = %+v, %v", got, err)
+	}
+	if err := s.DeleteMemory(ctx, u.ID, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.MessageMemories(ctx, u.ID, []uuid.UUID{msg.ID})
+	if len(got[msg.ID]) != 1 || got[msg.ID][0].ID != b.ID {
+		t.Errorf("after forgetting one: %+v", got)
+	}
+	if got, _ := s.MessageMemories(ctx, other.ID, []uuid.UUID{msg.ID}); len(got) != 0 {
+		t.Errorf("another user sees the links: %+v", got)
+	}
+}

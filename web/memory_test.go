@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"confidant/internal/softauthn"
 	"confidant/internal/testclient"
@@ -136,5 +138,88 @@ func TestMemoryPage(t *testing.T) {
 	res, _ = c.PostForm("/settings/memory", url.Values{"text": {"forged"}})
 	if res.StatusCode != http.StatusForbidden {
 		t.Errorf("forged add: %d", res.StatusCode)
+	}
+}
+
+// memoryTexts lists the user's memories through the API.
+func memoryTexts(t *testing.T, srv *testserver.Server, key string) []string {
+	t.Helper()
+	var out struct {
+		Data []apiMemory `json:"data"`
+	}
+	apiGet(t, srv, key, "/api/memories", &out)
+	var texts []string
+	for _, m := range out.Data {
+		texts = append(texts, m.Text)
+	}
+	return texts
+}
+
+// waitForMemory polls until a memory with text exists, or fails.
+func waitForMemory(t *testing.T, srv *testserver.Server, key, text string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if slices.Contains(memoryTexts(t, srv, key), text) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("memory %q never appeared; have %q", text, memoryTexts(t, srv, key))
+}
+
+// A chat learns what the person asks it to remember, and a later chat is
+// given it and says so; a temporary chat neither learns nor recalls.
+func TestChatRemembersAndRecalls(t *testing.T) {
+	srv := start(t)
+	c := testclient.New(t, srv)
+	device := softauthn.New(srv.URL)
+	c.SignUp(device, "rosa", "Rosa")
+	key := c.CreateAPIKey(device, "read", "read")
+	c.Get("/")
+
+	conv, page := send(t, c, "/c", "Remember that my favourite colour is teal.")
+	readStream(t, c, lastAnswerStream(t, conv, page), "")
+	waitForMemory(t, srv, key, "My favourite colour is teal")
+
+	// A temporary chat learns nothing…
+	res, _ := c.PostForm("/c", url.Values{"content": {"Remember that I own a red canoe."}, "temporary": {"1"}})
+	tmp := res.Header.Get("Location")
+	_, page = c.Get(tmp)
+	if !strings.Contains(page, `data-testid="temporary-tag"`) {
+		t.Error("a temporary chat is not marked")
+	}
+	readStream(t, c, lastAnswerStream(t, tmp, page), "")
+	// …and is given nothing.
+	_, page = send(t, c, tmp+"/messages", "Which colour should my favourite teal scarf be?")
+	_, events := readStream(t, c, lastAnswerStream(t, tmp, page), "")
+	if last := events[len(events)-1]; strings.Contains(last.Data.Memories, "teal") {
+		t.Errorf("a temporary chat was given memories: %s", last.Data.Memories)
+	}
+
+	// A new chat is given the memory, and the page says which one.
+	conv, page = send(t, c, "/c", "What is my favourite colour, teal or red?")
+	_, events = readStream(t, c, lastAnswerStream(t, conv, page), "")
+	if last := events[len(events)-1]; !strings.Contains(last.Data.Memories, "My favourite colour is teal") {
+		t.Errorf("the end event does not list the memory used: %q", last.Data.Memories)
+	}
+	_, page = c.Get(conv)
+	if !strings.Contains(page, `data-testid="turn-memory"`) || !strings.Contains(page, "My favourite colour is teal") {
+		t.Error("the answer does not show the memory it used")
+	}
+	if texts := memoryTexts(t, srv, key); slices.Contains(texts, "I own a red canoe") {
+		t.Errorf("the temporary chat was remembered: %q", texts)
+	}
+
+	// Paused memory neither recalls nor learns.
+	c.PostForm("/settings/memory/pause", url.Values{"paused": {"1"}})
+	conv, page = send(t, c, "/c", "Remember that I sing in a choir. What is my favourite colour?")
+	_, events = readStream(t, c, lastAnswerStream(t, conv, page), "")
+	if last := events[len(events)-1]; last.Data.Memories != "" {
+		t.Errorf("paused memory was recalled: %q", last.Data.Memories)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if texts := memoryTexts(t, srv, key); slices.Contains(texts, "I sing in a choir") {
+		t.Errorf("paused memory learned: %q", texts)
 	}
 }

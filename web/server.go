@@ -18,6 +18,7 @@ import (
 	"confidant/chat"
 	"confidant/config"
 	"confidant/handlers"
+	"confidant/inference"
 	"confidant/memory"
 	"confidant/render/markdown"
 	"confidant/static"
@@ -37,7 +38,9 @@ type Deps struct {
 	Now         func() time.Time
 	Backend     chat.Backend    // where answers come from
 	Models      handlers.Models // which models the backends offer
-	Embedder    memory.Embedder // embeddings for memory (the inference client)
+	// Inference is the backends' client, for embeddings and memory
+	// extraction; nil leaves memory without a backend (pages still work).
+	Inference *inference.Client
 	// Reporter makes the app's own attestation reports, for its signing
 	// keys; it also signs the app's API responses.
 	Reporter *attestation.Reporter
@@ -88,7 +91,17 @@ func New(d Deps) (*Server, error) {
 	settings := &handlers.Settings{Pages: pages, Service: svc, Store: d.Store, Cookies: cookies, Origin: d.Config.Origin, Now: d.Now}
 	home := &handlers.Home{Pages: pages, EnclaveMode: d.EnclaveMode, Version: d.Version, Commit: d.Commit}
 	health := &handlers.Health{Checks: d.ReadyChecks, Log: d.Log}
-	chatSvc := chat.New(d.Store, d.Backend, chat.Options{Now: d.Now, Log: d.Log})
+	var embedder memory.Embedder
+	if d.Inference != nil {
+		embedder = d.Inference
+	}
+	memories := &handlers.Memories{Settings: settings, Store: d.Store,
+		Service: memory.New(d.Store, embedder, memory.Options{Now: d.Now, Log: d.Log})}
+	chatOpts := chat.Options{Now: d.Now, Log: d.Log}
+	if d.Inference != nil {
+		chatOpts.Memory = chatMemory{svc: memories.Service, backend: d.Inference}
+	}
+	chatSvc := chat.New(d.Store, d.Backend, chatOpts)
 	md := markdown.New(markdown.Options{Logger: d.Log})
 	codeCSS, err := md.CSS("github", "github-dark")
 	if err != nil {
@@ -100,8 +113,6 @@ func New(d Deps) (*Server, error) {
 	responses := attestation.NewResponses(d.Store, d.Reporter.Signers(), d.Now)
 	att := &handlers.Attestation{Reporter: d.Reporter, Responses: responses}
 	api := &handlers.API{Auth: svc, Chat: chatSvc, Store: d.Store, Models: d.Models, Now: d.Now, Log: d.Log, Signatures: responses}
-	memories := &handlers.Memories{Settings: settings, Store: d.Store,
-		Service: memory.New(d.Store, d.Embedder, memory.Options{Now: d.Now, Log: d.Log})}
 	errs := &handlers.Errors{Pages: pages, Log: d.Log}
 
 	e := echo.New()
