@@ -21,7 +21,7 @@ const (
 // generate streams one answer, commits it every CommitEvery while it
 // streams, and commits the end state. It runs on its own context: only
 // Stop or a shutdown ends it early.
-func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation, answer store.Message, prompt []Prompt, title titling) {
+func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation, answer store.Message, prompt []Prompt, title titling, recall bool) {
 	defer s.wg.Done()
 	defer l.cancel()
 	log := s.opt.Log.With("conversation", conv.ID, "message", answer.ID)
@@ -33,6 +33,9 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 		defer close(committed)
 		s.commitBatches(ctx, l, conv.UserID, answer.ID, streamDone, log)
 	}()
+	if recall {
+		prompt = s.withMemories(ctx, conv.UserID, answer.ID, prompt)
+	}
 	err := s.backend.Stream(ctx, conv.Model, prompt, func(delta string) error {
 		l.append(delta)
 		return nil
@@ -65,6 +68,12 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 
 	if status == store.StatusComplete && title != titleNone {
 		s.title(conv, prompt, snap.Content, title == titleByModel)
+	}
+	if status == store.StatusComplete && recall && answer.ParentID != nil {
+		if last := lastUserTurn(prompt); last >= 0 {
+			s.learn(Exchange{UserID: conv.UserID, ConversationID: conv.ID, MessageID: *answer.ParentID, Model: conv.Model,
+				UserMessage: prompt[last].Content, Answer: snap.Content})
+		}
 	}
 }
 

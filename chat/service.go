@@ -51,8 +51,11 @@ const MaxMessageRunes = 100_000
 type Options struct {
 	DefaultModel string
 	CommitEvery  time.Duration // how often a streaming answer is committed
-	Now          func() time.Time
-	Log          *slog.Logger
+	// Memory, when set, is read before and taught after answers in the app
+	// (not the API's, nor temporary chats).
+	Memory Memory
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // Service is the chat domain. Generations run on a context of their own,
@@ -120,17 +123,29 @@ func checkContent(content string) (string, error) {
 // Send adds a message to a conversation (uuid.Nil starts a new one) after
 // the branch on show, commits it, and starts the answer.
 func (s *Service) Send(ctx context.Context, userID, conversationID uuid.UUID, content, model string) (Sent, error) {
+	return s.SendWith(ctx, userID, conversationID, content, NewChat{Model: model})
+}
+
+// NewChat is how a new conversation starts.
+type NewChat struct {
+	Model     string // "" for the default
+	Temporary bool   // neither reads nor writes memory
+}
+
+// SendWith is Send with the settings of a new conversation.
+func (s *Service) SendWith(ctx context.Context, userID, conversationID uuid.UUID, content string, nc NewChat) (Sent, error) {
 	content, err := checkContent(content)
 	if err != nil {
 		return Sent{}, err
 	}
-	p := plan{}
+	p := plan{recall: true}
 	if conversationID == uuid.Nil {
+		model := nc.Model
 		if model == "" {
 			model = s.opt.DefaultModel
 		}
 		id, _ := uuid.NewV7()
-		p.conv, p.isNew = store.Conversation{ID: id, UserID: userID, Model: model, CreatedAt: s.opt.Now()}, true
+		p.conv, p.isNew = store.Conversation{ID: id, UserID: userID, Model: model, Temporary: nc.Temporary, CreatedAt: s.opt.Now()}, true
 	} else {
 		if p.conv, err = s.conversation(ctx, userID, conversationID); err != nil {
 			return Sent{}, err
@@ -190,6 +205,7 @@ func (s *Service) Edit(ctx context.Context, userID, messageID uuid.UUID, content
 	if p.prior, err = s.store.Messages(ctx, userID, m.ConversationID); err != nil {
 		return Sent{}, err
 	}
+	p.recall = true
 	user := s.userTurn(p.conv, m.ParentID, content)
 	p.add = []store.Message{user}
 	answer, err := s.commitAndStart(ctx, p, user.ID)
@@ -212,7 +228,7 @@ func (s *Service) Regenerate(ctx context.Context, userID, assistantID uuid.UUID)
 	if s.streaming(m.ID) {
 		return store.Message{}, ErrBusy
 	}
-	p := plan{}
+	p := plan{recall: true}
 	if p.conv, err = s.conversation(ctx, userID, m.ConversationID); err != nil {
 		return store.Message{}, err
 	}
@@ -234,6 +250,9 @@ type plan struct {
 	// asking the model: API chats come in volume, and each title would cost
 	// another completion.
 	plainTitle bool
+	// recall reads and teaches memory: app chats do, API chats (which
+	// bring their own context) and temporary chats do not.
+	recall bool
 }
 
 // commitAndStart commits p's turns and an empty streaming answer under
@@ -278,7 +297,8 @@ func (s *Service) commitAndStart(ctx context.Context, p plan, parent uuid.UUID) 
 			title = titleFromPrompt
 		}
 	}
-	go s.generate(genCtx, l, p.conv, answer, prompt, title)
+	recall := p.recall && !p.conv.Temporary && s.opt.Memory != nil
+	go s.generate(genCtx, l, p.conv, answer, prompt, title, recall)
 	return answer, nil
 }
 

@@ -80,7 +80,7 @@ func (h *Chat) Show(c echo.Context) error {
 		return err
 	}
 	d := views.ChatData{ConvID: conv.ID.String(), Title: conv.Title, Model: conv.Model, Pinned: conv.Pinned, Archived: conv.Archived,
-		Models: h.Models.ModelIDs(c.Request().Context())}
+		Temporary: conv.Temporary, Models: h.Models.ModelIDs(c.Request().Context())}
 	from := max(0, len(turns)-turnWindow)
 	if c.QueryParam("all") == "1" {
 		from = 0 // without JavaScript, "Earlier messages" shows everything
@@ -92,6 +92,9 @@ func (h *Chat) Show(c echo.Context) error {
 		v := h.turnView(t)
 		d.Streaming = d.Streaming || v.Streaming
 		d.Turns = append(d.Turns, v)
+	}
+	if err := h.attachMemories(c.Request().Context(), user.ID, d.Turns); err != nil {
+		return err
 	}
 	title := conv.Title
 	if title == "" {
@@ -112,6 +115,29 @@ func (h *Chat) turnView(t chat.Turn) views.TurnView {
 	}
 	v.HTML = h.html(t.Content)
 	return v
+}
+
+// attachMemories fills in the memories each answer was given.
+func (h *Chat) attachMemories(ctx context.Context, userID uuid.UUID, turns []views.TurnView) error {
+	var ids []uuid.UUID
+	for _, t := range turns {
+		if t.Role == store.RoleAssistant {
+			if id, err := uuid.Parse(t.ID); err == nil {
+				ids = append(ids, id)
+			}
+		}
+	}
+	byMessage, err := h.Store.MessageMemories(ctx, userID, ids)
+	if err != nil || len(byMessage) == 0 {
+		return err
+	}
+	for i := range turns {
+		id, _ := uuid.Parse(turns[i].ID)
+		for _, m := range byMessage[id] {
+			turns[i].Memories = append(turns[i].Memories, m.Text)
+		}
+	}
+	return nil
 }
 
 // html renders markdown; a renderer failure shows the text escaped.
@@ -241,6 +267,9 @@ func (h *Chat) Earlier(c echo.Context) error {
 	}
 	for _, t := range turns[from:end] {
 		d.Turns = append(d.Turns, h.turnView(t))
+	}
+	if err := h.attachMemories(c.Request().Context(), user.ID, d.Turns); err != nil {
+		return err
 	}
 	return render(c, http.StatusOK, views.EarlierTurns(h.Pages.Fragment(c, ""), d))
 }

@@ -13,6 +13,7 @@ import (
 
 	"confidant/chat"
 	"confidant/store"
+	"confidant/views"
 )
 
 // Create starts a conversation with its first message.
@@ -25,7 +26,8 @@ func (h *Chat) Create(c echo.Context) error {
 	if model != "" && !h.knownModel(c, model) {
 		return echo.NewHTTPError(http.StatusBadRequest, "That model is not available.")
 	}
-	sent, err := h.Service.Send(c.Request().Context(), user.ID, uuid.Nil, c.FormValue("content"), model)
+	sent, err := h.Service.SendWith(c.Request().Context(), user.ID, uuid.Nil, c.FormValue("content"),
+		chat.NewChat{Model: model, Temporary: c.FormValue("temporary") == "1"})
 	if err != nil {
 		return err
 	}
@@ -110,6 +112,9 @@ type streamEvent struct {
 	Status string `json:"status"`
 	Notice string `json:"notice,omitempty"`
 	Text   string `json:"text,omitempty"` // the markdown source, with the last event
+	// Memories is the list of memories the answer was given, rendered,
+	// with the last event.
+	Memories string `json:"memories,omitempty"`
 }
 
 // Stream sends a running answer as server-sent events: the whole answer
@@ -139,6 +144,7 @@ func (h *Chat) Stream(c echo.Context) error {
 		ev := streamEvent{HTML: string(h.html(s.Content)), Status: s.Status, Notice: StatusNotice(s.Status, s.ErrorCode)}
 		if final {
 			ev.Text = s.Content
+			ev.Memories = h.memoriesHTML(c, user.ID, msgID)
 		}
 		data, err := json.Marshal(ev)
 		if err != nil {
@@ -161,6 +167,20 @@ func (h *Chat) Stream(c echo.Context) error {
 		return fmt.Errorf("stream: %w", err)
 	}
 	return nil
+}
+
+// memoriesHTML renders the memories an answer was given ("" for none, or
+// when they cannot be read: the answer matters more).
+func (h *Chat) memoriesHTML(c echo.Context, userID, msgID uuid.UUID) string {
+	turn := []views.TurnView{{ID: msgID.String(), Role: store.RoleAssistant}}
+	if err := h.attachMemories(c.Request().Context(), userID, turn); err != nil || len(turn[0].Memories) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	if err := views.TurnMemories(turn[0].Memories).Render(c.Request().Context(), &b); err != nil {
+		return ""
+	}
+	return b.String()
 }
 
 // Rename sets a conversation's title.

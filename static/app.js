@@ -506,6 +506,8 @@
         turn.querySelectorAll('[data-hide-while-streaming]').forEach(function (el) { el.hidden = false; });
         if (Object.keys(streaming).length === 0) setStreaming(false);
         if (raw && typeof data.text === 'string') raw.value = data.text;
+        var mems = turn.querySelector('[data-memories]');
+        if (mems && data.memories) mems.outerHTML = data.memories; // rendered and escaped on the server
       }
       scrollToEnd();
     }

@@ -19,6 +19,8 @@ import (
 	"confidant/chat"
 	"confidant/config"
 	"confidant/handlers"
+	"confidant/inference"
+	"confidant/memory"
 	"confidant/render/markdown"
 	"confidant/static"
 	"confidant/store"
@@ -38,6 +40,9 @@ type Deps struct {
 	Now         func() time.Time
 	Backend     chat.Backend    // where answers come from
 	Models      handlers.Models // which models the backends offer
+	// Inference is the backends' client, for embeddings and memory
+	// extraction; nil leaves memory without a backend (pages still work).
+	Inference *inference.Client
 	// Reporter makes the app's own attestation reports, for its signing
 	// keys; it also signs the app's API responses.
 	Reporter *attestation.Reporter
@@ -88,7 +93,17 @@ func New(d Deps) (*Server, error) {
 	settings := &handlers.Settings{Pages: pages, Service: svc, Store: d.Store, Cookies: cookies, Origin: d.Config.Origin, Now: d.Now}
 	home := &handlers.Home{Pages: pages, EnclaveMode: d.EnclaveMode, Version: d.Version, Commit: d.Commit}
 	health := &handlers.Health{Checks: d.ReadyChecks, Log: d.Log}
-	chatSvc := chat.New(d.Store, d.Backend, chat.Options{Now: d.Now, Log: d.Log})
+	var embedder memory.Embedder
+	if d.Inference != nil {
+		embedder = d.Inference
+	}
+	memories := &handlers.Memories{Settings: settings, Store: d.Store,
+		Service: memory.New(d.Store, embedder, memory.Options{Now: d.Now, Log: d.Log})}
+	chatOpts := chat.Options{Now: d.Now, Log: d.Log}
+	if d.Inference != nil {
+		chatOpts.Memory = chatMemory{svc: memories.Service, backend: d.Inference}
+	}
+	chatSvc := chat.New(d.Store, d.Backend, chatOpts)
 	md := markdown.New(markdown.Options{Logger: d.Log})
 	codeCSS, err := md.CSS("github", "github-dark")
 	if err != nil {
@@ -170,6 +185,10 @@ func New(d Deps) (*Server, error) {
 	apiGroup := app.Group("/api", api.Authenticate)
 	apiGroup.GET("/conversations", api.Conversations, handlers.RequireScope(auth.ScopeRead))
 	apiGroup.GET("/conversations/:id", api.Conversation, handlers.RequireScope(auth.ScopeRead))
+	apiGroup.GET("/memories", memories.APIList, handlers.RequireScope(auth.ScopeRead))
+	apiGroup.POST("/memories", memories.APIAdd, handlers.RequireScope(auth.ScopeWrite))
+	apiGroup.PATCH("/memories/:id", memories.APIEdit, handlers.RequireScope(auth.ScopeWrite))
+	apiGroup.DELETE("/memories/:id", memories.APIDelete, handlers.RequireScope(auth.ScopeWrite))
 
 	s := app.Group("/settings", handlers.RequireUser)
 	s.GET("", settings.Index)
@@ -189,6 +208,11 @@ func New(d Deps) (*Server, error) {
 	s.POST("/invites", settings.CreateInvite)
 	s.GET("/instructions", settings.Instructions)
 	s.POST("/instructions", settings.SaveInstructions)
+	s.GET("/memory", memories.Page)
+	s.POST("/memory", memories.Add)
+	s.POST("/memory/pause", memories.Pause)
+	s.POST("/memory/:id", memories.Edit)
+	s.POST("/memory/:id/delete", memories.Delete)
 	s.GET("/api-keys", settings.APIKeys)
 	s.POST("/api-keys/begin", settings.APIKeyBegin)
 	s.POST("/api-keys/finish", settings.APIKeyFinish)

@@ -57,6 +57,13 @@ var paths = []path{
 		e.c.Ceremony("/auth/recover/begin", map[string]string{"username": e.user, "code": (*e.codes)[0]}, "/auth/recover/finish",
 			testclient.Creates(softauthn.New(e.c.Base)))
 	}},
+	{"memory", func(t tb, e *env) {
+		e.c.Get("/settings/memory")
+		res, _ := e.c.PostForm("/settings/memory", url.Values{"text": {"Remember " + e.mark("memory")}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("add memory: %d", res.StatusCode)
+		}
+	}},
 	{"chat message, answer and title", func(t tb, e *env) {
 		e.c.Get("/")
 		res, _ := e.c.PostForm("/c", url.Values{"content": {"Say " + e.mark("chat-message")}})

@@ -74,7 +74,7 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatal(err)
 	}
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
-		Backend: backends.Chat, Models: backends.Catalog, Reporter: attestation.NewReporter(enc.Provider, signers, nil),
+		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Inference(), Reporter: attestation.NewReporter(enc.Provider, signers, nil),
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}}})
 	if err != nil {
 		t.Fatal(err)
