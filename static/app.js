@@ -506,6 +506,9 @@
         turn.querySelectorAll('[data-hide-while-streaming]').forEach(function (el) { el.hidden = false; });
         if (Object.keys(streaming).length === 0) setStreaming(false);
         if (raw && typeof data.text === 'string') raw.value = data.text;
+        // The answer's verification badge loads now that it has ended.
+        var slot = turn.querySelector('[data-badge-slot]');
+        if (slot && window.htmx) window.htmx.trigger(slot, 'answer-ended');
       }
       scrollToEnd();
     }

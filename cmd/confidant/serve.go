@@ -66,11 +66,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	} else if n > 0 {
 		log.Warn("answers cut off by the last stop are marked interrupted", "count", n)
 	}
-	backends, err := web.OpenBackends(cfg, log)
+	backends, err := web.OpenBackends(cfg, web.TemporaryVerifier{}, log)
 	if err != nil {
 		return err
 	}
 	defer backends.Close()
+	go backends.VerifyEvery(ctx)
 	if err := syncTombstones(ctx, st, log); err != nil {
 		return err
 	}
@@ -88,11 +89,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}()
 	app, err := web.New(web.Deps{
 		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
-		Backend: backends.Chat, Models: backends.Catalog,
+		Backend: backends.Chat, Models: backends.Catalog, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		ReadyChecks: []handlers.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "enclave", Check: func(ctx context.Context) error { _, err := enc.Provider.Info(ctx); return err }},
 			{Name: "backend", Check: backends.Healthy},
+			{Name: "backend verdict", Check: backends.Attestor.Ready},
 			{Name: "migrations", Check: func(ctx context.Context) error {
 				pending, err := migrator.Pending(ctx)
 				if err == nil && pending {

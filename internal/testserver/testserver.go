@@ -18,6 +18,7 @@ import (
 	"confidant/config"
 	"confidant/enclave"
 	"confidant/handlers"
+	"confidant/inference"
 	"confidant/internal/testdb"
 	"confidant/store"
 	"confidant/web"
@@ -35,6 +36,9 @@ type Server struct {
 // Options adjusts the app under test.
 type Options struct {
 	Env map[string]string // extra CONFIDANT_* settings
+	// Verifier judges the backends' attestation reports; nil means the
+	// app's own (web.TemporaryVerifier until evidence.Verifier lands).
+	Verifier inference.ReportVerifier
 }
 
 // Start runs the app until the test ends.
@@ -63,13 +67,20 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatal(err)
 	}
 	st := store.New(pool, enc.Keyring, enc.Tombstones)
-	backends, err := web.OpenBackends(cfg, log)
+	verifier := opt.Verifier
+	if verifier == nil {
+		verifier = web.TemporaryVerifier{}
+	}
+	backends, err := web.OpenBackends(cfg, verifier, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(backends.Close)
+	verifyCtx, stopVerifying := context.WithCancel(context.Background())
+	t.Cleanup(stopVerifying)
+	go backends.VerifyEvery(verifyCtx)
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
-		Backend: backends.Chat, Models: backends.Catalog,
+		Backend: backends.Chat, Models: backends.Catalog, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}}})
 	if err != nil {
 		t.Fatal(err)
