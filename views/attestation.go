@@ -75,3 +75,12 @@ func capitalizeFirst(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// withoutClickHint drops the shield title's "Click for …" sentence, for
+// the page the click leads to.
+func withoutClickHint(title string) string {
+	if i := strings.Index(title, " Click for"); i >= 0 {
+		return title[:i]
+	}
+	return title
+}
