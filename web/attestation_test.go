@@ -113,7 +113,8 @@ func TestRedBackendIsRefusedAndShown(t *testing.T) {
 	t.Parallel()
 	srv := testserver.Start(t, testserver.Options{Verifier: redVerifier{}})
 	alice := testclient.New(t, srv)
-	alice.SignUp(softauthn.New(srv.URL), "alice", "Alice")
+	device := softauthn.New(srv.URL)
+	alice.SignUp(device, "alice", "Alice")
 	alice.Get("/")
 	loc, page := send(t, alice, "/c", "Say something private")
 	_, events := readStream(t, alice, lastAnswerStream(t, loc, page), "")
@@ -128,6 +129,19 @@ func TestRedBackendIsRefusedAndShown(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("reloaded page lacks %q", want)
 		}
+	}
+	// The API says so too, with its own status.
+	key := alice.CreateAPIKey(device, "red", "chat")
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions",
+		strings.NewReader(`{"model":"sim-chat","messages":[{"role":"user","content":"hi"}]}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	if res, out := alice.Do(req); res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(out), "failed verification") {
+		t.Errorf("API completion with every backend red: %d %s", res.StatusCode, out)
+	}
+	res, ready := alice.Get("/readyz")
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(ready, `"backend verdict":"failing"`) {
+		t.Errorf("/readyz with every backend red: %d %s", res.StatusCode, ready)
 	}
 	_, att := alice.Get("/attestation")
 	if !strings.Contains(att, `data-testid="backend-verdict" data-state="red"`) || !strings.Contains(att, "it gets nothing") {
@@ -153,6 +167,9 @@ func TestAttestationPage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/attestation lacks %q", want)
 		}
+	}
+	if res, ready := c.Get("/readyz"); res.StatusCode != http.StatusOK || !strings.Contains(ready, `"backend verdict":"ok"`) {
+		t.Errorf("/readyz with a simulated backend: %d %s", res.StatusCode, ready)
 	}
 	links := regexp.MustCompile(`href="/v1/attestation/report\?nonce=([0-9a-f]{64})"`)
 	_, again := c.Get("/attestation")

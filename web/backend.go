@@ -75,7 +75,7 @@ func OpenBackends(cfg *config.Config, verifier inference.ReportVerifier, log *sl
 		return nil, fmt.Errorf("backends: %w", err)
 	}
 	b.client = client
-	b.Attestor, err = inference.NewAttestor(client, inference.AttestorOptions{Verifier: verifier, Log: log})
+	b.Attestor, err = inference.NewAttestor(client, inference.AttestorOptions{Verifier: verifier, TTL: cfg.BackendVerifyTTL, Log: log})
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("backends: %w", err)

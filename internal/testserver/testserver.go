@@ -81,7 +81,7 @@ func Start(t testing.TB, opt Options) *Server {
 	go backends.VerifyEvery(verifyCtx)
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
 		Backend: backends.Chat, Models: backends.Catalog, Verdicts: backends.Attestor, Enclave: enc.Provider,
-		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}}})
+		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}}})
 	if err != nil {
 		t.Fatal(err)
 	}
