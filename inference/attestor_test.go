@@ -290,3 +290,42 @@ func TestCheckAnswer(t *testing.T) {
 func steps(s ...func(signing.Report) evidence.Verdict) []func(signing.Report) evidence.Verdict {
 	return s
 }
+
+func TestAttestorRunRefreshesUntilStopped(t *testing.T) {
+	b := newBackend(t, simbackend.Options{})
+	v := &scriptedVerifier{script: steps(verdict(evidence.Amber, "", "simulated quote"))}
+	c := newClient(t, inference.Config{}, b.URL)
+	a, err := inference.NewAttestor(c, inference.AttestorOptions{Verifier: v, TTL: time.Hour, RefreshEvery: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { a.Run(ctx); close(stopped) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for v.calls.Load() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d verifications in 5s with a 20ms schedule", v.calls.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Messages use the refreshed verdict without verifying themselves.
+	before := v.calls.Load()
+	if _, err := streamOnce(t, a, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop when its context ended")
+	}
+	after := v.calls.Load()
+	time.Sleep(60 * time.Millisecond)
+	if v.calls.Load() != after {
+		t.Error("verifications continue after Run stopped")
+	}
+	if after-before > 2 {
+		t.Errorf("a stream made the backend verify again (%d → %d)", before, after)
+	}
+}
