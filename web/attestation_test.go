@@ -178,3 +178,37 @@ func TestAttestationPage(t *testing.T) {
 		t.Error("the raw evidence link does not carry a fresh nonce each time")
 	}
 }
+
+// greenVerifier passes every report, as the real verifier does with test
+// trust roots for a backend on real hardware.
+type greenVerifier struct{}
+
+func (greenVerifier) VerifyReport(_ context.Context, r signing.Report, _ [32]byte) evidence.Verdict {
+	v := evidence.Verdict{State: evidence.Green, SigningAddress: r.SigningAddress, SigningAlgo: string(r.SigningAlgo), VerifiedAt: time.Now()}
+	v.Add(evidence.Check{Name: "tdx_quote", Status: evidence.Pass, Detail: "signed by the test root; TCB up to date"})
+	return v
+}
+
+// A verified backend's answer is green, but the header shield stays amber
+// while the app itself runs without a TEE.
+func TestGreenBackendAnswerOnSimulatedApp(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{Verifier: greenVerifier{}})
+	alice := testclient.New(t, srv)
+	alice.SignUp(softauthn.New(srv.URL), "alice", "Alice")
+	alice.Get("/")
+	loc, page := send(t, alice, "/c", "Say green")
+	readStream(t, alice, lastAnswerStream(t, loc, page), "")
+	ids := rawID.FindAllStringSubmatch(page, -1)
+	answer := ids[len(ids)-1][1]
+	if got := waitBadge(t, alice, answer); got != "green" {
+		t.Fatalf("badge %s, want green", got)
+	}
+	_, ev := alice.Get("/attestation/messages/" + answer)
+	if !strings.Contains(ev, "signed by the attested key of a backend verified on real hardware") || !strings.Contains(ev, "TCB up to date") {
+		t.Error("evidence page does not say the answer is verified")
+	}
+	if !strings.Contains(ev, `class="shield shield-amber"`) {
+		t.Error("the shield must stay amber while the app is simulated")
+	}
+}
