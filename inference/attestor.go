@@ -337,3 +337,32 @@ func (a *Attestor) Run(ctx context.Context) {
 		}
 	}
 }
+
+// Reports fetches a report for the caller's nonce from every backend whose
+// verdict is not red, for the app's own attestation report
+// (model_attestations): a verifier checks them against its own nonce. A
+// backend that does not answer is left out.
+func (a *Attestor) Reports(ctx context.Context, nonce [32]byte, algo signing.Algo) []json.RawMessage {
+	out := make([]json.RawMessage, len(a.client.urls))
+	var wg sync.WaitGroup
+	for i, u := range a.client.urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if v, err := a.Verdict(ctx, u); err != nil || v.Verdict.State == evidence.Red {
+				return
+			}
+			if _, raw, err := a.client.Report(ctx, u, nonce, algo, ""); err == nil {
+				out[i] = raw
+			}
+		}()
+	}
+	wg.Wait()
+	var reports []json.RawMessage
+	for _, r := range out {
+		if r != nil {
+			reports = append(reports, r)
+		}
+	}
+	return reports
+}

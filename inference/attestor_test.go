@@ -2,6 +2,7 @@ package inference_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -327,5 +328,31 @@ func TestAttestorRunRefreshesUntilStopped(t *testing.T) {
 	}
 	if after-before > 2 {
 		t.Errorf("a stream made the backend verify again (%d → %d)", before, after)
+	}
+}
+
+func TestAttestorReportsForCallersNonce(t *testing.T) {
+	bad := newBackend(t, simbackend.Options{Seed: "bad"})
+	good := newBackend(t, simbackend.Options{Seed: "good"})
+	badAddr := bad.sim.SigningAddress(signing.ECDSA)
+	v := &scriptedVerifier{script: steps(func(r signing.Report) evidence.Verdict {
+		if r.SigningAddress == badAddr {
+			return verdict(evidence.Red, "", "unknown measurement")(r)
+		}
+		return verdict(evidence.Amber, "", "simulated")(r)
+	})}
+	a := newAttestor(t, newClient(t, inference.Config{}, bad.URL, good.URL), v, &clock{now: time.Now()})
+	var nonce [32]byte
+	nonce[0], nonce[31] = 0xab, 0xcd
+	reports := a.Reports(context.Background(), nonce, signing.ECDSA)
+	if len(reports) != 1 {
+		t.Fatalf("%d reports, want only the non-red backend's", len(reports))
+	}
+	var r signing.Report
+	if err := json.Unmarshal(reports[0], &r); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := signing.ParseNonce(r.RequestNonce); got != nonce || r.SigningAddress != good.sim.SigningAddress(signing.ECDSA) {
+		t.Errorf("report for nonce %s by %s, want the caller's nonce from the good backend", r.RequestNonce, r.SigningAddress)
 	}
 }
