@@ -65,6 +65,8 @@ func checkName(name string) string {
 		return "Fresh nonce"
 	case "tcb_status":
 		return "TCB status"
+	case "allowlist":
+		return "Pinned measurements"
 	}
 	return capitalizeFirst(strings.ReplaceAll(name, "_", " "))
 }
