@@ -36,7 +36,7 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	if recall {
 		prompt = s.withMemories(ctx, conv.UserID, answer.ID, prompt)
 	}
-	err := s.backend.Stream(ctx, conv.Model, prompt, func(delta string) error {
+	receipt, err := s.stream(ctx, conv.Model, prompt, func(delta string) error {
 		l.append(delta)
 		return nil
 	})
@@ -52,6 +52,9 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 		status, code = store.StatusInterrupted, CodeShutdown
 	case errors.Is(err, ErrBackendInterrupted):
 		status, code = store.StatusInterrupted, CodeBackendInterrupted
+	case errors.Is(err, ErrBackendUnverified):
+		status, code = store.StatusFailed, CodeBackendUnverified
+		s.recordRefusal(conv.UserID, answer.ID, err)
 	default:
 		status, code = store.StatusFailed, CodeBackendFailed
 		if snap, _ := l.get(); snap.Content != "" {
@@ -65,6 +68,9 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	s.commitFinal(log, conv.UserID, answer.ID, snap.Content, status, code)
 	l.finish(status, code)
 	s.hub.remove(answer.ID)
+	if status == store.StatusComplete {
+		s.checkAnswer(conv.UserID, answer.ID, receipt)
+	}
 
 	if status == store.StatusComplete && title != titleNone {
 		s.title(conv, prompt, snap.Content, title == titleByModel)

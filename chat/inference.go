@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"confidant/inference"
+	"confidant/store"
 )
 
 // InferenceBackend adapts an inference client to Backend: it trims the
@@ -18,6 +19,9 @@ import (
 type InferenceBackend struct {
 	Client  *inference.Client
 	Catalog *Catalog
+	// Attestor, when set, sends prompts only to verified backends and
+	// checks each answer's signature; without it answers are unchecked.
+	Attestor *inference.Attestor
 }
 
 // replyReserve is the part of the context window left for the answer.
@@ -25,6 +29,12 @@ const replyReserve = 1024
 
 // Stream implements Backend.
 func (b *InferenceBackend) Stream(ctx context.Context, model string, prompt []Prompt, onDelta func(string) error) error {
+	_, err := b.StreamProven(ctx, model, prompt, onDelta)
+	return err
+}
+
+// StreamProven implements ProvenBackend.
+func (b *InferenceBackend) StreamProven(ctx context.Context, model string, prompt []Prompt, onDelta func(string) error) (inference.Result, error) {
 	msgs := make([]inference.Message, len(prompt))
 	for i, p := range prompt {
 		msgs[i] = inference.Message{Role: p.Role, Content: p.Content}
@@ -32,16 +42,40 @@ func (b *InferenceBackend) Stream(ctx context.Context, model string, prompt []Pr
 	if window := b.Catalog.Window(ctx, model); window > 0 {
 		msgs = inference.TrimToWindow(msgs, window, replyReserve)
 	}
-	_, err := b.Client.Stream(ctx, inference.ChatRequest{Model: model, Messages: msgs}, func(d inference.Delta) error {
+	stream := b.Client.Stream
+	if b.Attestor != nil {
+		stream = b.Attestor.Stream
+	}
+	res, err := stream(ctx, inference.ChatRequest{Model: model, Messages: msgs}, func(d inference.Delta) error {
 		if d.Content == "" {
 			return nil
 		}
 		return onDelta(d.Content)
 	})
-	if errors.Is(err, inference.ErrInterrupted) {
-		return fmt.Errorf("%w: %w", ErrBackendInterrupted, err)
+	switch {
+	case errors.Is(err, inference.ErrInterrupted):
+		return res, fmt.Errorf("%w: %w", ErrBackendInterrupted, err)
+	case errors.Is(err, inference.ErrUnverified):
+		return res, fmt.Errorf("%w: %w", ErrBackendUnverified, err)
 	}
-	return err
+	return res, err
+}
+
+// CheckAnswer implements ProvenBackend: the answer's signature, checked
+// against its backend's attested signing address. Without an Attestor
+// nothing can be checked, and the verdict says so.
+func (b *InferenceBackend) CheckAnswer(ctx context.Context, res inference.Result) store.AnswerVerification {
+	if b.Attestor == nil {
+		return store.AnswerVerification{State: store.VerificationAmber, Reason: "backend verification is not configured", Backend: res.BaseURL, CheckedAt: time.Now()}
+	}
+	c := b.Attestor.CheckAnswer(ctx, res)
+	v := store.AnswerVerification{State: string(c.State), Reason: c.Reason, Backend: c.Backend, SigningAddress: c.SigningAddress,
+		SigningAlgo: c.SigningAlgo, Signature: c.Signature, Text: c.Text, CheckedAt: c.CheckedAt, ReportVerifiedAt: c.ReportVerifiedAt,
+		ReportState: string(c.Report.State), ReportFacts: c.Report.Facts, Simulated: c.Report.Simulated}
+	for _, rc := range c.Report.Checks {
+		v.ReportChecks = append(v.ReportChecks, store.ReportCheck{Name: rc.Name, Status: string(rc.Status), Detail: rc.Detail})
+	}
+	return v
 }
 
 // Catalog caches the backends' model list for a few minutes.

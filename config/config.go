@@ -28,7 +28,10 @@ type Config struct {
 	BackendURLs  []string
 	BackendKey   string
 	BackendAllow []string
-	Registration string // open | invite
+	// BackendVerifyTTL is how long a backend's verification is trusted
+	// before it is verified again (CONFIDANT_BACKEND_VERIFY_TTL, 30m).
+	BackendVerifyTTL time.Duration
+	Registration     string // open | invite
 
 	// ShutdownTimeout bounds how long in-flight requests may run after a
 	// shutdown signal.
@@ -84,6 +87,14 @@ func FromEnv(getenv Getenv) (*Config, error) {
 		c.RequireTEE = true
 	default:
 		problems = append(problems, fmt.Errorf("CONFIDANT_REQUIRE_TEE %q: want 0 or 1", v))
+	}
+	c.BackendVerifyTTL = 30 * time.Minute
+	if v := get("CONFIDANT_BACKEND_VERIFY_TTL", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			problems = append(problems, fmt.Errorf("CONFIDANT_BACKEND_VERIFY_TTL %q: want a duration from 1m to 24h, for example 30m", v))
+		}
+		c.BackendVerifyTTL = d
 	}
 	switch c.Registration {
 	case RegistrationOpen, RegistrationInvite:

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -15,6 +16,9 @@ func TestFromEnv(t *testing.T) {
 		check   func(t *testing.T, c *Config)
 	}{
 		{name: "defaults", env: nil, check: func(t *testing.T, c *Config) {
+			if c.BackendVerifyTTL != 30*time.Minute {
+				t.Errorf("backend verify ttl %v, want 30m", c.BackendVerifyTTL)
+			}
 			if c.Addr != "127.0.0.1:8080" || c.Origin.String() != "http://localhost:8080" || c.Enclave != "auto" ||
 				c.Registration != "open" || c.RequireTEE || c.DataDir != "./data" || c.DatabaseURL != DefaultDatabaseURL {
 				t.Errorf("unexpected defaults: %+v", c)
@@ -40,6 +44,12 @@ func TestFromEnv(t *testing.T) {
 		{name: "bad registration", env: map[string]string{"CONFIDANT_REGISTRATION": "closed"}, wantErr: "want open or invite"},
 		{name: "bad require tee", env: map[string]string{"CONFIDANT_REQUIRE_TEE": "yes"}, wantErr: "want 0 or 1"},
 		{name: "bad addr", env: map[string]string{"CONFIDANT_ADDR": "8080"}, wantErr: "want host:port"},
+		{name: "backend verify ttl", env: map[string]string{"CONFIDANT_BACKEND_VERIFY_TTL": "10m"}, check: func(t *testing.T, c *Config) {
+			if c.BackendVerifyTTL != 10*time.Minute {
+				t.Errorf("ttl %v", c.BackendVerifyTTL)
+			}
+		}},
+		{name: "bad backend verify ttl", env: map[string]string{"CONFIDANT_BACKEND_VERIFY_TTL": "5s"}, wantErr: "want a duration from 1m to 24h"},
 		{name: "bad backend", env: map[string]string{"CONFIDANT_BACKEND_URL": "ftp://x"}, wantErr: "want an http(s) URL"},
 		{name: "all problems reported", env: map[string]string{"CONFIDANT_ENCLAVE": "x", "CONFIDANT_REGISTRATION": "y"}, wantErr: "want open or invite"},
 	}

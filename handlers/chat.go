@@ -88,8 +88,10 @@ func (h *Chat) Show(c echo.Context) error {
 	if from > 0 {
 		d.EarlierBefore = turns[from].ID.String()
 	}
+	checks := h.answerChecks(c.Request().Context(), user.ID, conv.ID)
 	for _, t := range turns[from:] {
 		v := h.turnView(t)
+		h.addCheck(&v, t, checks)
 		d.Streaming = d.Streaming || v.Streaming
 		d.Turns = append(d.Turns, v)
 	}
@@ -160,6 +162,9 @@ func StatusNotice(status, code string) string {
 		}
 		return "The model stopped responding part-way. The text so far is kept; regenerate to try again."
 	case store.StatusFailed:
+		if code == chat.CodeBackendUnverified {
+			return unverifiedNotice("")
+		}
 		return "The model could not answer. Regenerate to try again."
 	}
 	return ""
@@ -265,8 +270,11 @@ func (h *Chat) Earlier(c echo.Context) error {
 	if from > 0 {
 		d.Before = turns[from].ID.String()
 	}
+	checks := h.answerChecks(c.Request().Context(), user.ID, convID)
 	for _, t := range turns[from:end] {
-		d.Turns = append(d.Turns, h.turnView(t))
+		v := h.turnView(t)
+		h.addCheck(&v, t, checks)
+		d.Turns = append(d.Turns, v)
 	}
 	if err := h.attachMemories(c.Request().Context(), user.ID, d.Turns); err != nil {
 		return err

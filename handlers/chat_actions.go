@@ -141,7 +141,7 @@ func (h *Chat) Stream(c echo.Context) error {
 		if !final && s.Version <= last {
 			return nil
 		}
-		ev := streamEvent{HTML: string(h.html(s.Content)), Status: s.Status, Notice: StatusNotice(s.Status, s.ErrorCode)}
+		ev := streamEvent{HTML: string(h.html(s.Content)), Status: s.Status, Notice: h.notice(c.Request().Context(), user.ID, msgID, s)}
 		if final {
 			ev.Text = s.Content
 			ev.Memories = h.memoriesHTML(c, user.ID, msgID)

@@ -112,6 +112,7 @@ var chatErrors = []struct {
 	{chat.ErrEmptyMessage, http.StatusBadRequest, "empty_message", "Write a message first."},
 	{chat.ErrMessageTooLong, http.StatusRequestEntityTooLarge, "message_too_long", "That message is too long: split it into several."},
 	{chat.ErrBusy, http.StatusConflict, "busy", "The answer is still being written: wait for it or stop it first."},
+	{chat.ErrBackendUnverified, http.StatusServiceUnavailable, chat.CodeBackendUnverified, unverifiedNotice("")},
 	{store.ErrBadCursor, http.StatusBadRequest, "bad_cursor", "That list position is not valid."},
 }
 

@@ -30,6 +30,8 @@ type Assets interface {
 type Pages struct {
 	Assets Assets
 	Shield views.Shield
+	// ShieldFor, when set, computes the shield for each request instead.
+	ShieldFor func(ctx context.Context) views.Shield
 	// Conversations fills the sidebar of signed-in pages; nil leaves it empty.
 	Conversations func(ctx context.Context, userID uuid.UUID) *views.SidebarData
 }
@@ -37,6 +39,9 @@ type Pages struct {
 // Page returns the page frame for the current request.
 func (p *Pages) Page(c echo.Context, title, nav string) views.Page {
 	page := views.Page{Title: title, Nav: nav, Nonce: webctx.Nonce(c), CSRF: webctx.CSRF(c), Asset: p.Assets.URL, Shield: p.Shield}
+	if p.ShieldFor != nil {
+		page.Shield = p.ShieldFor(c.Request().Context())
+	}
 	if _, u, ok := webctx.Session(c); ok {
 		page.User = viewUser(u)
 		if p.Conversations != nil {

@@ -113,6 +113,9 @@ func (h *API) ChatCompletions(c echo.Context) error {
 	if err := h.Chat.Follow(c.Request().Context(), user.ID, sent.Assistant.ID, func(s chat.Snapshot) error { final = s; return nil }); err != nil {
 		return err
 	}
+	if final.Status == store.StatusFailed && final.ErrorCode == chat.CodeBackendUnverified {
+		return chat.ErrBackendUnverified
+	}
 	if final.Status == store.StatusFailed {
 		return echo.NewHTTPError(http.StatusBadGateway, "The model could not answer. Try again.")
 	}
@@ -182,7 +185,11 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, signed *attestati
 		return nil // client gone
 	}
 	if last.Status == store.StatusFailed || last.Status == store.StatusInterrupted {
-		b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "backend_failed", "message": StatusNotice(last.Status, last.ErrorCode)}})
+		code := "backend_failed"
+		if last.ErrorCode == chat.CodeBackendUnverified {
+			code = chat.CodeBackendUnverified
+		}
+		b, _ := json.Marshal(map[string]any{"error": map[string]string{"code": code, "message": StatusNotice(last.Status, last.ErrorCode)}})
 		signed.Write(b)
 		fmt.Fprintf(w, "data: %s\n\n", b)
 		w.Flush()

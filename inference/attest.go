@@ -49,19 +49,24 @@ func (c *Client) CheckSignature(ctx context.Context, res Result, algo signing.Al
 	if err != nil {
 		return sig, err
 	}
+	return sig, checkSignature(sig, res, algo, signer)
+}
+
+// checkSignature checks a fetched signature of res as CheckSignature does.
+func checkSignature(sig signing.Signature, res Result, algo signing.Algo, signer string) error {
 	if err := signing.MatchText(sig.Text, res.RequestBody, res.ResponseBytes); err != nil {
-		return sig, fmt.Errorf("%w: %w", ErrSignature, err)
+		return fmt.Errorf("%w: %w", ErrSignature, err)
 	}
 	if sig.SigningAlgo != algo {
-		return sig, fmt.Errorf("%w: signed with %q, asked for %q", ErrSignature, sig.SigningAlgo, algo)
+		return fmt.Errorf("%w: signed with %q, asked for %q", ErrSignature, sig.SigningAlgo, algo)
 	}
 	if signer != "" && !sameAddress(sig.SigningAddress, signer) {
-		return sig, fmt.Errorf("%w: signed by %s, want %s", ErrSignature, sig.SigningAddress, signer)
+		return fmt.Errorf("%w: signed by %s, want %s", ErrSignature, sig.SigningAddress, signer)
 	}
 	if err := sig.Verify(); err != nil {
-		return sig, fmt.Errorf("%w: %w", ErrSignature, err)
+		return fmt.Errorf("%w: %w", ErrSignature, err)
 	}
-	return sig, nil
+	return nil
 }
 
 // Report fetches the attestation report of the backend at baseURL for

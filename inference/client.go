@@ -69,11 +69,26 @@ func (c *Client) prefer(i int) { c.pref.Store(int32(i)) }
 // preferred one, until a try succeeds or fails in a way that must not be
 // retried. try reports errors; a nil error ends the loop.
 func (c *Client) each(ctx context.Context, try func(i int) error) (attempts int, err error) {
-	start := int(c.pref.Load())
+	return c.eachOf(ctx, nil, try)
+}
+
+// eachOf is each over the URL indexes in only (nil: every URL), for
+// callers that may use some backends and not others.
+func (c *Client) eachOf(ctx context.Context, only []int, try func(i int) error) (attempts int, err error) {
+	order := only
+	if order == nil {
+		order = make([]int, len(c.urls))
+		for i := range order {
+			order[i] = i
+		}
+	}
+	start := max(slices.Index(order, int(c.pref.Load())), 0)
+	// Backends left out take their tries with them.
+	tries := max(1, c.cfg.Attempts-len(c.urls)+len(order))
 	var last error
-	for n := range c.cfg.Attempts {
-		i := (start + n) % len(c.urls)
-		if n >= len(c.urls) {
+	for n := range tries {
+		i := order[(start+n)%len(order)]
+		if n >= len(order) {
 			if err := sleep(ctx, c.cfg.RetryBackoff); err != nil {
 				return n, err
 			}
@@ -91,7 +106,7 @@ func (c *Client) each(ctx context.Context, try func(i int) error) (attempts int,
 		}
 		last = err
 	}
-	return c.cfg.Attempts, fmt.Errorf("%w after %d attempts: %w", ErrUnavailable, c.cfg.Attempts, last)
+	return tries, fmt.Errorf("%w after %d attempts: %w", ErrUnavailable, tries, last)
 }
 
 // request builds a request to base+path with the API key.

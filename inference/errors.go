@@ -113,3 +113,21 @@ func parseError(status int, body []byte) *StatusError {
 	}
 	return e
 }
+
+// ErrUnverified is matched by *UnverifiedError: every backend failed
+// verification, so nothing was sent.
+var ErrUnverified = errors.New("inference: no backend passed verification")
+
+// UnverifiedError refuses a request before it is sent: no backend passed
+// verification. Reason says why, in words for a person.
+type UnverifiedError struct {
+	Reason string
+}
+
+// Error implements error.
+func (e *UnverifiedError) Error() string {
+	return "inference: no backend passed verification: " + e.Reason
+}
+
+// Is reports whether target is ErrUnverified.
+func (e *UnverifiedError) Is(target error) bool { return target == ErrUnverified }

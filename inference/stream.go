@@ -19,12 +19,18 @@ import (
 // the stream and is returned as is. The Result, complete or partial, is
 // returned with any error.
 func (c *Client) Stream(ctx context.Context, req ChatRequest, onDelta func(Delta) error) (Result, error) {
+	return c.streamAmong(ctx, nil, req, onDelta)
+}
+
+// streamAmong is Stream restricted to the backends at indexes only (nil:
+// all of them).
+func (c *Client) streamAmong(ctx context.Context, only []int, req ChatRequest, onDelta func(Delta) error) (Result, error) {
 	body, err := chatBody(req, true)
 	if err != nil {
 		return Result{}, err
 	}
 	var res Result
-	attempts, err := c.each(ctx, func(i int) error {
+	attempts, err := c.eachOf(ctx, only, func(i int) error {
 		res = Result{BaseURL: c.urls[i], RequestBody: body}
 		delivered, err := c.streamOnce(ctx, c.urls[i], body, onDelta, &res)
 		if err != nil && delivered && ctx.Err() == nil && !isCallback(err) {

@@ -24,9 +24,15 @@ type Backends struct {
 	// Simulated is the in-process simulated backend's URL, "" when the
 	// configured backends are used.
 	Simulated string
-	client    *inference.Client
-	stop      func()
+	// Attestor verifies the backends before use and checks answers.
+	Attestor *inference.Attestor
+	client   *inference.Client
+	stop     func()
 }
+
+// VerifyEvery re-verifies the backends on Attestor's schedule until ctx
+// ends; it verifies them once right away, before the first message.
+func (b *Backends) VerifyEvery(ctx context.Context) { b.Attestor.Run(ctx) }
 
 // Healthy reports whether a backend answers, for /readyz.
 func (b *Backends) Healthy(ctx context.Context) error {
@@ -46,7 +52,8 @@ func (b *Backends) Close() {
 
 // OpenBackends connects to the configured backends, or, when none is
 // configured, starts the simulated backend in-process on a loopback port.
-func OpenBackends(cfg *config.Config, log *slog.Logger) (*Backends, error) {
+// Each backend is verified with verifier before it gets user data.
+func OpenBackends(cfg *config.Config, verifier inference.ReportVerifier, log *slog.Logger) (*Backends, error) {
 	b := &Backends{}
 	urls := strings.Join(cfg.BackendURLs, ",")
 	if urls == "" {
@@ -71,7 +78,12 @@ func OpenBackends(cfg *config.Config, log *slog.Logger) (*Backends, error) {
 		return nil, fmt.Errorf("backends: %w", err)
 	}
 	b.client = client
+	b.Attestor, err = inference.NewAttestor(client, inference.AttestorOptions{Verifier: verifier, TTL: cfg.BackendVerifyTTL, Log: log})
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("backends: %w", err)
+	}
 	b.Catalog = &chat.Catalog{Client: client}
-	b.Chat = &chat.InferenceBackend{Client: client, Catalog: b.Catalog}
+	b.Chat = &chat.InferenceBackend{Client: client, Catalog: b.Catalog, Attestor: b.Attestor}
 	return b, nil
 }

@@ -46,6 +46,11 @@ type Deps struct {
 	// Reporter makes the app's own attestation reports, for its signing
 	// keys; it also signs the app's API responses.
 	Reporter *attestation.Reporter
+	// Verdicts gives each backend's latest verification, for the shield
+	// and the verification page; nil: none is verified.
+	Verdicts handlers.BackendVerdicts
+	// Enclave describes the app's identity and measurements.
+	Enclave handlers.EnclaveInfo
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -87,11 +92,18 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	pages := &handlers.Pages{Assets: assets, Shield: shieldFor(d.EnclaveMode)}
+	pages := &handlers.Pages{Assets: assets, ShieldFor: func(context.Context) views.Shield {
+		var verdicts []inference.BackendVerdict
+		if d.Verdicts != nil {
+			verdicts = d.Verdicts.Verdicts()
+		}
+		return shieldFor(d.EnclaveMode, verdicts)
+	}}
 	cookies := &handlers.SessionCookies{Secure: d.Config.Secure()}
 	authH := &handlers.Auth{Pages: pages, Service: svc, Cookies: cookies}
 	settings := &handlers.Settings{Pages: pages, Service: svc, Store: d.Store, Cookies: cookies, Origin: d.Config.Origin, Now: d.Now}
-	home := &handlers.Home{Pages: pages, EnclaveMode: d.EnclaveMode, Version: d.Version, Commit: d.Commit}
+	home := &handlers.Home{Pages: pages, EnclaveMode: d.EnclaveMode, Version: d.Version, Commit: d.Commit, Origin: d.Config.Origin.String(),
+		Enclave: d.Enclave, Backends: d.Verdicts, Now: d.Now}
 	health := &handlers.Health{Checks: d.ReadyChecks, Log: d.Log}
 	var embedder memory.Embedder
 	if d.Inference != nil {
@@ -148,6 +160,8 @@ func New(d Deps) (*Server, error) {
 	app := e.Group("", csrf(d.Config.Secure()), noStore, authH.LoadSession)
 	app.GET("/", chatH.New)
 	app.GET("/attestation", home.Attestation)
+	app.GET("/attestation/messages/:id", chatH.AnswerEvidence, handlers.RequireUser)
+	app.GET("/attestation/messages/:id/badge", chatH.AnswerBadge, handlers.RequireUser)
 	app.GET("/login", authH.LoginPage)
 	app.GET("/signup", authH.SignupPage)
 	app.GET("/recover", authH.RecoverPage)
@@ -222,14 +236,4 @@ func New(d Deps) (*Server, error) {
 	s.POST("/account/delete/finish", settings.DeleteAccountFinish)
 
 	return &Server{Echo: e, chat: chatSvc}, nil
-}
-
-// shieldFor describes the header shield for an enclave mode. Until backend
-// attestation exists, nothing is green: a real TEE without verified
-// backends is amber too.
-func shieldFor(mode string) views.Shield {
-	if mode == "simulated" {
-		return views.Shield{State: "amber", Label: "Simulated", Title: "Development mode: no hardware protection. Click for details."}
-	}
-	return views.Shield{State: "amber", Label: "Unverified", Title: "Some checks could not run. Click for details."}
 }

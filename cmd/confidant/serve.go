@@ -67,11 +67,16 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	} else if n > 0 {
 		log.Warn("answers cut off by the last stop are marked interrupted", "count", n)
 	}
-	backends, err := web.OpenBackends(cfg, log)
+	verifier, err := web.NewReportVerifier(cfg, nil)
+	if err != nil {
+		return err
+	}
+	backends, err := web.OpenBackends(cfg, verifier, log)
 	if err != nil {
 		return err
 	}
 	defer backends.Close()
+	go backends.VerifyEvery(ctx)
 	if err := syncTombstones(ctx, st, log); err != nil {
 		return err
 	}
@@ -93,11 +98,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 	app, err := web.New(web.Deps{
 		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
-		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Inference(), Reporter: attestation.NewReporter(enc.Provider, signers, nil),
+		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Inference(), Verdicts: backends.Attestor, Enclave: enc.Provider,
+		Reporter: attestation.NewReporter(enc.Provider, signers, backends.Attestor),
 		ReadyChecks: []handlers.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "enclave", Check: func(ctx context.Context) error { _, err := enc.Provider.Info(ctx); return err }},
 			{Name: "backend", Check: backends.Healthy},
+			{Name: "backend verdict", Check: backends.Attestor.Ready},
 			{Name: "migrations", Check: func(ctx context.Context) error {
 				pending, err := migrator.Pending(ctx)
 				if err == nil && pending {

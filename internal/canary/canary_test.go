@@ -40,7 +40,8 @@ func TestCanariesNeverStoredOrLogged(t *testing.T) {
 	out := c.SignUp(device, username, mark("display-name"))
 	codes := out.RecoveryCodes
 	canaries = append(canaries, codes...)
-	e := &env{c: c, device: device, mark: mark, codes: &codes, user: username}
+	secret := func(s string) { canaries = append(canaries, s) }
+	e := &env{c: c, device: device, mark: mark, secret: secret, codes: &codes, user: username}
 
 	for _, p := range paths {
 		t.Run(p.name, func(t *testing.T) { p.write(t, e) })

@@ -3,7 +3,9 @@ package canary
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
+	"time"
 
 	"confidant/internal/softauthn"
 	"confidant/internal/testclient"
@@ -16,6 +18,7 @@ type env struct {
 	c      *testclient.Client
 	device *softauthn.Authenticator
 	mark   func(name string) string // a fresh canary string, registered for the scan
+	secret func(s string)           // registers a string derived from user content for the scan
 	codes  *[]string                // recovery codes from sign-up
 	user   string
 }
@@ -88,6 +91,34 @@ var paths = []path{
 			t.Fatalf("completion: %d %s", res.StatusCode, out)
 		}
 	}},
+	{"answer verification (signed text hashes the user's messages)", func(t tb, e *env) {
+		e.c.Get("/")
+		res, _ := e.c.PostForm("/c", url.Values{"content": {"Repeat " + e.mark("verified-message")}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("send: %d", res.StatusCode)
+		}
+		conv := res.Header.Get("Location")
+		e.waitAnswers(conv)
+		_, page := e.c.Get(conv)
+		ids := answerIDPattern.FindAllStringSubmatch(page, -1)
+		if len(ids) == 0 {
+			t.Fatalf("no answer on %s", conv)
+		}
+		answer := ids[len(ids)-1][1]
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, ev := e.c.Get("/attestation/messages/" + answer)
+			if m := signedTextPattern.FindStringSubmatch(ev); m != nil {
+				e.secret(m[1]) // sha256 of the request, which holds the message
+				e.secret(m[2]) // sha256 of the answer
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the answer's signature was never checked")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}},
 	{"custom instructions", func(t tb, e *env) {
 		e.c.Get("/settings/instructions")
 		res, _ := e.c.PostForm("/settings/instructions", url.Values{"instructions": {e.mark("instructions")}})
@@ -101,3 +132,8 @@ var paths = []path{
 		*e.codes = append(*e.codes, out.RecoveryCodes...)
 	}},
 }
+
+var (
+	answerIDPattern   = regexp.MustCompile(`data-testid="turn-assistant"[\s\S]*?id="raw-([0-9a-f-]{36})"`)
+	signedTextPattern = regexp.MustCompile(`data-testid="evidence-text">([0-9a-f]{64}):([0-9a-f]{64})<`)
+)

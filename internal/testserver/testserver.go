@@ -19,6 +19,7 @@ import (
 	"confidant/config"
 	"confidant/enclave"
 	"confidant/handlers"
+	"confidant/inference"
 	"confidant/internal/testdb"
 	"confidant/store"
 	"confidant/web"
@@ -36,6 +37,9 @@ type Server struct {
 // Options adjusts the app under test.
 type Options struct {
 	Env map[string]string // extra CONFIDANT_* settings
+	// Verifier judges the backends' attestation reports; nil means the
+	// app's own (web.NewReportVerifier).
+	Verifier inference.ReportVerifier
 }
 
 // Start runs the app until the test ends.
@@ -64,18 +68,30 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatal(err)
 	}
 	st := store.New(pool, enc.Keyring, enc.Tombstones)
-	backends, err := web.OpenBackends(cfg, log)
+	verifier := opt.Verifier
+	if verifier == nil {
+		v, err := web.NewReportVerifier(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		verifier = v
+	}
+	backends, err := web.OpenBackends(cfg, verifier, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(backends.Close)
+	verifyCtx, stopVerifying := context.WithCancel(context.Background())
+	t.Cleanup(stopVerifying)
+	go backends.VerifyEvery(verifyCtx)
 	signers, err := attestation.NewSigners(enc.Keyring.SigningSeed())
 	if err != nil {
 		t.Fatal(err)
 	}
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
-		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Inference(), Reporter: attestation.NewReporter(enc.Provider, signers, nil),
-		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}}})
+		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Inference(), Verdicts: backends.Attestor, Enclave: enc.Provider,
+		Reporter:    attestation.NewReporter(enc.Provider, signers, backends.Attestor),
+		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}}})
 	if err != nil {
 		t.Fatal(err)
 	}
