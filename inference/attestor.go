@@ -314,6 +314,26 @@ func (a *Attestor) Stream(ctx context.Context, req ChatRequest, onDelta func(Del
 	return a.client.streamAmong(ctx, ok, req, onDelta)
 }
 
+// Embed is Client.Embed, sent only to backends whose verdict is not red:
+// the texts embedded are user data too.
+func (a *Attestor) Embed(ctx context.Context, model string, texts []string) ([][]float32, error) {
+	ok, err := a.usable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a.client.embedAmong(ctx, ok, model, texts)
+}
+
+// Complete is Client.Complete, sent only to backends whose verdict is not
+// red.
+func (a *Attestor) Complete(ctx context.Context, req ChatRequest) (Result, error) {
+	ok, err := a.usable(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.client.completeAmong(ctx, ok, req)
+}
+
 // Run re-verifies every backend each RefreshEvery until ctx ends, so
 // verdicts are renewed before they expire. It verifies them once at the
 // start, so the first message does not wait either.

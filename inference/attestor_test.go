@@ -356,3 +356,38 @@ func TestAttestorReportsForCallersNonce(t *testing.T) {
 		t.Errorf("report for nonce %s by %s, want the caller's nonce from the good backend", r.RequestNonce, r.SigningAddress)
 	}
 }
+
+// Embeddings and plain completions carry user data too (memories,
+// documents, extraction prompts): a red backend gets none of them.
+func TestAttestorGatesEmbedAndComplete(t *testing.T) {
+	tests := []struct {
+		name  string
+		state evidence.State
+		sent  int32
+	}{
+		{"red sends nothing", evidence.Red, 0},
+		{"amber is used", evidence.Amber, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBackend(t, simbackend.Options{})
+			v := &scriptedVerifier{script: []func(signing.Report) evidence.Verdict{verdict(tt.state, "", "checked")}}
+			a := newAttestor(t, newClient(t, inference.Config{}, b.URL), v, &clock{now: time.Now()})
+			_, embedErr := a.Embed(context.Background(), "sim-embed", []string{"my private note"})
+			_, completeErr := a.Complete(context.Background(), inference.ChatRequest{Model: "sim-chat",
+				Messages: []inference.Message{{Role: "user", Content: "my private question"}}})
+			if tt.state == evidence.Red && (!errors.Is(embedErr, inference.ErrUnverified) || !errors.Is(completeErr, inference.ErrUnverified)) {
+				t.Errorf("red backend: embed %v, complete %v; want ErrUnverified", embedErr, completeErr)
+			}
+			if tt.state != evidence.Red && (embedErr != nil || completeErr != nil) {
+				t.Errorf("usable backend: embed %v, complete %v", embedErr, completeErr)
+			}
+			if got := b.embeds.Load(); got != tt.sent {
+				t.Errorf("backend saw %d embedding requests, want %d", got, tt.sent)
+			}
+			if got := b.chats.Load(); got != tt.sent {
+				t.Errorf("backend saw %d completions, want %d", got, tt.sent)
+			}
+		})
+	}
+}

@@ -12,12 +12,18 @@ import (
 // Complete sends req as a non-streaming chat completion, retrying
 // connection errors and 5xx answers on the next URL.
 func (c *Client) Complete(ctx context.Context, req ChatRequest) (Result, error) {
+	return c.completeAmong(ctx, nil, req)
+}
+
+// completeAmong is Complete restricted to the backends at indexes only
+// (nil: every one).
+func (c *Client) completeAmong(ctx context.Context, only []int, req ChatRequest) (Result, error) {
 	body, err := chatBody(req, false)
 	if err != nil {
 		return Result{}, err
 	}
 	var res Result
-	attempts, err := c.each(ctx, func(i int) error {
+	attempts, err := c.eachOf(ctx, only, func(i int) error {
 		actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 		defer cancel()
 		data, err := c.call(actx, http.MethodPost, c.urls[i], "/v1/chat/completions", body)

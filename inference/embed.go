@@ -11,11 +11,17 @@ import (
 // Embed returns one embedding per text, in order, from model, retrying
 // connection errors and 5xx answers on the next URL.
 func (c *Client) Embed(ctx context.Context, model string, texts []string) ([][]float32, error) {
+	return c.embedAmong(ctx, nil, model, texts)
+}
+
+// embedAmong is Embed restricted to the backends at indexes only (nil:
+// every one).
+func (c *Client) embedAmong(ctx context.Context, only []int, model string, texts []string) ([][]float32, error) {
 	if len(texts) == 0 {
 		return nil, nil
 	}
 	var out [][]float32
-	_, err := c.each(ctx, func(i int) error {
+	_, err := c.eachOf(ctx, only, func(i int) error {
 		actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 		defer cancel()
 		resp, err := c.oa[i].CreateEmbeddings(actx, openai.EmbeddingRequestStrings{

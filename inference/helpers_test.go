@@ -21,6 +21,8 @@ type backend struct {
 	chats atomic.Int32
 	// reports counts attestation report requests.
 	reports atomic.Int32
+	// embeds counts embedding requests.
+	embeds atomic.Int32
 	// before, when set, may answer chat request n (1-based) instead of
 	// the simulator and reports whether it did.
 	before func(n int, w http.ResponseWriter, r *http.Request) bool
@@ -32,6 +34,9 @@ func newBackend(t *testing.T, opts simbackend.Options) *backend {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/attestation/report" {
 			b.reports.Add(1)
+		}
+		if r.URL.Path == "/v1/embeddings" {
+			b.embeds.Add(1)
 		}
 		if r.URL.Path == "/v1/chat/completions" {
 			n := int(b.chats.Add(1))

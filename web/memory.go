@@ -6,7 +6,6 @@ import (
 	"github.com/google/uuid"
 
 	"confidant/chat"
-	"confidant/inference"
 	"confidant/memory"
 )
 
@@ -17,7 +16,7 @@ const recallPerAnswer = 5
 // with embeddings and learns with the conversation's own model.
 type chatMemory struct {
 	svc     *memory.Service
-	backend *inference.Client
+	backend memory.Completer
 }
 
 func (m chatMemory) Recall(ctx context.Context, userID uuid.UUID, text string) ([]chat.Recalled, error) {

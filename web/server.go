@@ -40,9 +40,9 @@ type Deps struct {
 	Now         func() time.Time
 	Backend     chat.Backend    // where answers come from
 	Models      handlers.Models // which models the backends offer
-	// Inference is the backends' client, for embeddings and memory
+	// Inference reaches the verified backends, for embeddings and memory
 	// extraction; nil leaves memory without a backend (pages still work).
-	Inference *inference.Client
+	Inference *inference.Attestor
 	// Reporter makes the app's own attestation reports, for its signing
 	// keys; it also signs the app's API responses.
 	Reporter *attestation.Reporter
