@@ -63,9 +63,9 @@ func TestOwnCheckAgreesWithGoTDXGuest(t *testing.T) {
 	}
 
 	cases := []struct {
-		name  string
-		raw   []byte
-		roots *x509.CertPool
+		name   string
+		raw    []byte
+		roots  *x509.CertPool
 		times  []time.Time
 		mutate bool
 	}{
