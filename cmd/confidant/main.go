@@ -6,6 +6,7 @@
 //	confidant keys rotate      re-wrap every data key under a new KEK version
 //	confidant dev apikey USER  print an API key with every scope (simulated only)
 //	confidant version          print the version and source commit
+//	confidant attest inspect|verify FILE  parse or verify a raw TDX quote
 //
 // Configuration comes from the environment; see README.md.
 package main
@@ -44,6 +45,11 @@ commands:
   devbackend --addr HOST:PORT [--tokens N] [--delay D] [--seed S] [--key K]
                    run the simulated inference backend
   version          print the version and source commit
+  attest inspect FILE [--hex]
+                   print a raw TDX quote's fields as JSON (--hex: hex input)
+  attest verify FILE [--hex] [--at RFC3339]
+                   verify a TDX quote's signature chain to Intel's root
+                   offline, as of --at (default now)
 `
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -74,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = devCmd(ctx, args, getenv, stdout, stderr)
 	case "keys":
 		err = keysCmd(ctx, args, getenv, stdout, stderr)
+	case "attest":
+		err = attestCmd(args, os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "confidant %s (commit %s)\n", version, commit)
 	case "help", "-h", "--help":
