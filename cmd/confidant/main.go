@@ -50,6 +50,7 @@ commands:
   attest verify FILE [--hex] [--at RFC3339]
                    verify a TDX quote's signature chain to Intel's root
                    offline, as of --at (default now)
+  healthcheck      exit 0 when the server on CONFIDANT_ADDR answers /healthz
 `
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = keysCmd(ctx, args, getenv, stdout, stderr)
 	case "attest":
 		err = attestCmd(args, os.Stdin, stdout, stderr)
+	case "healthcheck":
+		err = healthcheck(ctx, args, getenv)
 	case "version":
 		fmt.Fprintf(stdout, "confidant %s (commit %s)\n", version, commit)
 	case "help", "-h", "--help":
