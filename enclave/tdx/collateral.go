@@ -17,8 +17,11 @@ type Getter interface {
 	Get(url string) (map[string][]string, []byte, error)
 }
 
-// Intel's hosts for PCS collateral and the root CA's revocation list.
-var intelHosts = []string{"api.trustedservices.intel.com", "certificates.trustedservices.intel.com"}
+// Intel's hosts for PCS collateral and for the root CA's revocation list.
+const (
+	intelPCSHost  = "api.trustedservices.intel.com"
+	intelCertHost = "certificates.trustedservices.intel.com"
+)
 
 // PCSGetter fetches collateral over HTTP. With BaseURL set, requests for
 // Intel's hosts go to BaseURL instead, path and query kept (a caching PCS
@@ -73,10 +76,8 @@ func (g *PCSGetter) rewrite(rawURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("collateral URL: %w", err)
 	}
-	for _, host := range intelHosts {
-		if strings.EqualFold(u.Host, host) {
-			return strings.TrimSuffix(g.BaseURL, "/") + u.RequestURI(), nil
-		}
+	if host := strings.ToLower(u.Host); host == intelPCSHost || host == intelCertHost {
+		return strings.TrimSuffix(g.BaseURL, "/") + u.RequestURI(), nil
 	}
 	return "", fmt.Errorf("collateral URL %s is not on an Intel PCS host", u.Redacted())
 }

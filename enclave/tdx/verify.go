@@ -42,8 +42,11 @@ type Result struct {
 // TD report. With opts.Collateral it also checks revocations and the TCB
 // status; a status other than UpToDate returns an error wrapping
 // ErrTCBStatus together with a Result carrying the status, so that a
-// caller may accept, say, OutOfDate by policy. Any other error comes with a
-// nil Result. Verify does not look at report data or measurements.
+// caller may accept, say, OutOfDate by policy (the chain, the QE report and
+// the quote signature were verified; go-tdx-guest stops there, before
+// matching the QE against Intel's QE identity). Any other error comes with
+// a nil Result. Verify does not look at report data or measurements: the
+// caller compares them with what it expects.
 func Verify(raw []byte, opts Options) (*Result, error) {
 	q, err := Parse(raw)
 	if err != nil {
