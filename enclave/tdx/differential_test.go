@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/binary"
+	"os"
 	"testing"
 	"time"
 
@@ -24,6 +25,15 @@ func ownAccepts(raw []byte, roots *x509.CertPool, now time.Time) bool {
 	}
 	_, err = checkQuote(q, roots, now)
 	return err == nil
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // guestAccepts reports whether go-tdx-guest accepts raw.
@@ -70,6 +80,7 @@ func TestOwnCheckAgreesWithGoTDXGuest(t *testing.T) {
 		mutate bool
 	}{
 		{"sample", testdata.RawQuote, intel, []time.Time{inSample, time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, true},
+		{"dstack-sample", mustRead(t, "testdata/tdx_v4_dstack_phala.dat"), intel, []time.Time{time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC), time.Date(2033, 1, 1, 0, 0, 0, 0, time.UTC)}, true},
 		{"sample-test-roots", testdata.RawQuote, signer.Roots(), []time.Time{inSample}, false},
 		{"minted", minted, signer.Roots(), []time.Time{time.Now(), notBefore.Add(-time.Minute), notAfter.Add(time.Minute)}, true},
 		{"minted-intel-roots", minted, intel, []time.Time{time.Now()}, false},

@@ -3,6 +3,7 @@ package tdx_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -40,6 +41,8 @@ func TestParseGolden(t *testing.T) {
 		golden string
 	}{
 		{"real v4 sample (go-tdx-guest)", testdata.RawQuote, "sample_v4.json"},
+		{"real v5 sample (trustee)", readFile(t, "tdx_v5_trustee.dat"), "tdx_v5_trustee.json"},
+		{"real v4 dstack sample (Phala)", readFile(t, "tdx_v4_dstack_phala.dat"), "tdx_v4_dstack_phala.json"},
 		{"minted v4", signer.Quote(rd, m), "minted_v4.json"},
 		{"minted v5 TDX 1.5 body", signer.QuoteV5(rd, m), "minted_v5.json"},
 	}
@@ -68,6 +71,30 @@ func TestParseGolden(t *testing.T) {
 				t.Errorf("parsed fields differ from %s:\n%s", path, got)
 			}
 		})
+	}
+}
+
+// readFile returns testdata/name.
+func readFile(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The published fields of the real v5 sample.
+func TestParseV5Sample(t *testing.T) {
+	q, err := tdx.Parse(readFile(t, "tdx_v5_trustee.dat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const mrtd = "dfba221b48a22af8511542ee796603f37382800840dcd978703909bf8e64d4c8a1e9de86e7c9638bfcba422f3886400a"
+	const rd = "6d6ab13b046cff606ac0074be13981b07b6325dba10b5facc96febf551c0c3be2b75f92fe1f88f4bb996969ad0174b4b7a70261b7b85c844f4b33a4674fd049f"
+	if q.Version != 5 || q.BodyType != 3 || q.TEEType != 0x81 || hex.EncodeToString(q.MRTD) != mrtd || hex.EncodeToString(q.ReportData) != rd ||
+		!bytes.Equal(q.MRConfigID, make([]byte, 48)) || len(q.MRServiceTD) != 48 {
+		t.Fatalf("fields: %+v", q)
 	}
 }
 

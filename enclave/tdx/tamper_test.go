@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/pem"
 	"testing"
+	"time"
 
 	"github.com/google/go-tdx-guest/testing/testdata"
 
@@ -39,6 +40,7 @@ func TestVerifyRejectsEveryFlippedByte(t *testing.T) {
 		opts tdx.Options
 	}{
 		{"real v4 sample", testdata.RawQuote, tdx.Options{Now: sampleValid}},
+		{"real v5 sample", readFile(t, "tdx_v5_trustee.dat"), tdx.Options{Now: time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)}},
 		{"minted v4", signer.Quote(rd, m), tdx.Options{Roots: signer.Roots()}},
 		{"minted v5", signer.QuoteV5(rd, m), tdx.Options{Roots: signer.Roots()}},
 	}
