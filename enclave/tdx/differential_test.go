@@ -77,25 +77,25 @@ func TestOwnCheckAgreesWithGoTDXGuest(t *testing.T) {
 		raw    []byte
 		roots  *x509.CertPool
 		times  []time.Time
-		mutate bool
+		mutate int // mutate every mutate-th byte of the signed part; 0: none
 	}{
-		{"sample", testdata.RawQuote, intel, []time.Time{inSample, time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, true},
-		{"dstack-sample", mustRead(t, "testdata/tdx_v4_dstack_phala.dat"), intel, []time.Time{time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC), time.Date(2033, 1, 1, 0, 0, 0, 0, time.UTC)}, true},
-		{"sample-test-roots", testdata.RawQuote, signer.Roots(), []time.Time{inSample}, false},
-		{"minted", minted, signer.Roots(), []time.Time{time.Now(), notBefore.Add(-time.Minute), notAfter.Add(time.Minute)}, true},
-		{"minted-intel-roots", minted, intel, []time.Time{time.Now()}, false},
+		{"sample", testdata.RawQuote, intel, []time.Time{inSample, time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}, 1},
+		{"dstack-sample", mustRead(t, "testdata/tdx_v4_dstack_phala.dat"), intel, []time.Time{time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC), time.Date(2033, 1, 1, 0, 0, 0, 0, time.UTC)}, 5},
+		{"sample-test-roots", testdata.RawQuote, signer.Roots(), []time.Time{inSample}, 0},
+		{"minted", minted, signer.Roots(), []time.Time{time.Now(), notBefore.Add(-time.Minute), notAfter.Add(time.Minute)}, 1},
+		{"minted-intel-roots", minted, intel, []time.Time{time.Now()}, 0},
 	}
 	for _, c := range cases {
 		for _, now := range c.times {
 			agree(t, c.name+"/unmodified", c.raw, c.roots, now)
 		}
-		if !c.mutate {
+		if c.mutate == 0 {
 			continue // rejected at the root already; mutations add nothing
 		}
 		now := c.times[0]
 		end := 0x27c + int(binary.LittleEndian.Uint32(c.raw[0x278:]))
 		for off := 0; off < end; off++ {
-			if off > 1300 && off%7 != 0 {
+			if off%c.mutate != 0 || off > 1300 && off%7 != 0 {
 				continue
 			}
 			mutated := bytes.Clone(c.raw)

@@ -55,14 +55,13 @@ func TestVerifyRejectsEveryFlippedByte(t *testing.T) {
 				if off >= chainStart && (off-chainStart)%11 != 0 {
 					continue
 				}
-				for _, mask := range []byte{0x01, 0x80} {
-					mutated := bytes.Clone(tt.raw)
-					mutated[off] ^= mask
-					if res, err := tdx.Verify(mutated, tt.opts); err == nil && !sameCertificates(tt.raw[chainStart:end], mutated[chainStart:end]) {
-						t.Fatalf("byte %d ^ %#x accepted: %+v", off, mask, res)
-					}
-					checked++
+				mask := byte(0x01) << (off % 8) // a different bit at each offset
+				mutated := bytes.Clone(tt.raw)
+				mutated[off] ^= mask
+				if res, err := tdx.Verify(mutated, tt.opts); err == nil && !sameCertificates(tt.raw[chainStart:end], mutated[chainStart:end]) {
+					t.Fatalf("byte %d ^ %#x accepted: %+v", off, mask, res)
 				}
+				checked++
 			}
 			t.Logf("%d mutations of %d-byte quote rejected (chain starts at %d)", checked, end, chainStart)
 		})
