@@ -2,7 +2,7 @@
 # Builds the committed tree (HEAD) twice, each in its own clean temporary
 # directory with its own empty GOCACHE, with the flags of `make build` and the
 # Dockerfile, and compares the sha256 of the two binaries. Prints both hashes;
-# exits 1 when they differ.
+# exits 1 when they differ (KEEP_DIR=dir keeps both binaries for comparison).
 set -euo pipefail
 
 repo=$(git rev-parse --show-toplevel)
@@ -32,6 +32,12 @@ echo "build a: $a"
 echo "build b: $b"
 if [ "$a" != "$b" ]; then
 	echo "NOT reproducible: the two builds differ" >&2
+	if [ -n "${KEEP_DIR:-}" ]; then
+		mkdir -p "$KEEP_DIR"
+		cp "$work/a/confidant" "$KEEP_DIR/confidant.a"
+		cp "$work/b/confidant" "$KEEP_DIR/confidant.b"
+		echo "kept both binaries in $KEEP_DIR" >&2
+	fi
 	exit 1
 fi
 echo "reproducible: both builds are byte-identical"
