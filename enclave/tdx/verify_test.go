@@ -33,16 +33,16 @@ func TestVerify(t *testing.T) {
 		want         error
 		wantVerifier string
 	}{
-		{"real sample, Intel root, inside validity", testdata.RawQuote, tdx.Options{Now: sampleValid}, nil, "go-tdx-guest+own"},
+		{"real sample, Intel root, inside validity", testdata.RawQuote, tdx.Options{Now: sampleValid}, nil, v4Verifier},
 		{"real sample, just before the PCK certificate", testdata.RawQuote, tdx.Options{Now: beforeSample}, tdx.ErrCertExpired, ""},
 		{"real sample, just after the PCK certificate", testdata.RawQuote, tdx.Options{Now: afterSamplePK}, tdx.ErrCertExpired, ""},
 		{"real sample, test roots only", testdata.RawQuote, tdx.Options{Now: sampleValid, Roots: signer.Roots()}, tdx.ErrUntrustedRoot, ""},
 		{"real v5 sample, Intel root", v5, tdx.Options{Now: at2025}, nil, "own"},
 		{"real v5 sample, after its PCK certificate", v5, tdx.Options{Now: time.Date(2031, 3, 19, 0, 0, 0, 0, time.UTC)}, tdx.ErrCertExpired, ""},
 		{"real v5 sample, test roots only", v5, tdx.Options{Now: at2025, Roots: signer.Roots()}, tdx.ErrUntrustedRoot, ""},
-		{"real dstack v4 sample, Intel root", dstack, tdx.Options{Now: at2025}, nil, "go-tdx-guest+own"},
+		{"real dstack v4 sample, Intel root", dstack, tdx.Options{Now: at2025}, nil, v4Verifier},
 		{"real dstack v4 sample, before its PCK certificate", dstack, tdx.Options{Now: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, tdx.ErrCertExpired, ""},
-		{"minted v4, test roots", minted, tdx.Options{Roots: signer.Roots()}, nil, "go-tdx-guest+own"},
+		{"minted v4, test roots", minted, tdx.Options{Roots: signer.Roots()}, nil, v4Verifier},
 		{"minted v5, test roots", mintedV5, tdx.Options{Roots: signer.Roots()}, nil, "own"},
 		{"minted v4, default Intel roots", minted, tdx.Options{}, tdx.ErrUntrustedRoot, ""},
 		{"minted v5, default Intel roots", mintedV5, tdx.Options{}, tdx.ErrUntrustedRoot, ""},
