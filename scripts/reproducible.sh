@@ -6,15 +6,16 @@
 set -euo pipefail
 
 repo=$(git rev-parse --show-toplevel)
-commit=$(git -C "$repo" rev-parse --short=12 HEAD)
-version=$(git -C "$repo" describe --tags --always 2>/dev/null || echo dev)
+rev=$(git -C "$repo" rev-parse HEAD) # fixed now: HEAD may move while we build
+commit=${rev:0:12}
+version=$(git -C "$repo" describe --tags --always "$rev" 2>/dev/null || echo dev)
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
-build() { # build NAME: export HEAD into $work/NAME/src and build it there
+build() { # build NAME: export $rev into $work/NAME/src and build it there
 	local dir=$work/$1
 	mkdir -p "$dir/src" "$dir/gocache" "$dir/tmp"
-	git -C "$repo" archive --format=tar HEAD | tar -x -C "$dir/src"
+	git -C "$repo" archive --format=tar "$rev" | tar -x -C "$dir/src"
 	(
 		cd "$dir/src"
 		env CGO_ENABLED=0 GOCACHE="$dir/gocache" GOTMPDIR="$dir/tmp" GOFLAGS= GOTOOLCHAIN=local \
