@@ -10,9 +10,11 @@ import (
 	"confidant/enclave/tdx/tdxtest"
 )
 
-// FuzzParse: Parse and Verify never panic, and whatever parses has every
-// field at its fixed size and marshals to JSON. Seeds: testdata/fuzz and
-// the quotes below.
+// FuzzParse: Parse never panics, and whatever parses has every field at
+// its fixed size and marshals to JSON. Seeds: testdata/fuzz and the quotes
+// below. (Verify on mutated quotes is exercised by the flipped-byte and
+// differential tests; with signature checks in the loop the fuzzer would
+// crawl.)
 func FuzzParse(f *testing.F) {
 	signer := tdxtest.NewSigner()
 	rd, m := fixedMeasurements()
@@ -36,6 +38,5 @@ func FuzzParse(f *testing.F) {
 		if _, err := json.Marshal(q); err != nil {
 			t.Fatal(err)
 		}
-		_, _ = tdx.Verify(raw, tdx.Options{Now: sampleValid})
 	})
 }
