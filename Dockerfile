@@ -13,6 +13,8 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 ARG COMMIT=unknown
+# The browser verifier (WebAssembly) is embedded where the tree has one.
+RUN if [ -x scripts/build-verifier.sh ]; then ./scripts/build-verifier.sh; fi
 RUN go build -trimpath -buildvcs=false \
       -ldflags "-buildid= -X main.version=${VERSION} -X main.commit=${COMMIT}" \
       -o /out/confidant ./cmd/confidant \

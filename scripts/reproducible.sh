@@ -18,6 +18,11 @@ build() { # build NAME: export $rev into $work/NAME/src and build it there
 	git -C "$repo" archive --format=tar "$rev" | tar -x -C "$dir/src"
 	(
 		cd "$dir/src"
+		# The browser verifier (WebAssembly) is embedded into the binary
+		# where the tree has one; build it first, as `make build` does.
+		if [ -x scripts/build-verifier.sh ]; then
+			env GOCACHE="$dir/gocache" GOTMPDIR="$dir/tmp" GOFLAGS= GOTOOLCHAIN=local ./scripts/build-verifier.sh >/dev/null
+		fi
 		env CGO_ENABLED=0 GOCACHE="$dir/gocache" GOTMPDIR="$dir/tmp" GOFLAGS= GOTOOLCHAIN=local \
 			go build -trimpath -buildvcs=false \
 			-ldflags "-buildid= -X main.version=$version -X main.commit=$commit" \
