@@ -4,11 +4,15 @@
 GO        ?= go
 COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# Reproducible: no paths (-trimpath), no VCS stamp (-buildvcs=false; the commit
+# comes in through -X), empty build id, static (CGO_ENABLED=0). The Dockerfile and
+# scripts/reproducible.sh build with the same flags.
+BUILDFLAGS := -trimpath -buildvcs=false
+LDFLAGS   := -buildid= -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN       := bin/confidant
 ARTIFACTS ?= $(CURDIR)/artifacts
 
-.PHONY: dev test bench build verifier generate check-generated provision provision-test vet clean
+.PHONY: dev test bench build verifier reproducible generate check-generated provision provision-test vet clean
 
 ## dev: provision Postgres + pgvector, build, migrate and serve http://localhost:8080
 dev: provision build
@@ -25,7 +29,11 @@ bench: provision build
 	$(GO) run ./internal/chatbench -bin ./$(BIN)
 
 build: generate verifier
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/confidant
+	CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/confidant
+
+## reproducible: build the committed tree twice in clean directories and compare hashes
+reproducible:
+	./scripts/reproducible.sh
 
 ## verifier: the browser verifier (WebAssembly), embedded by build and served at /verifier/
 verifier:

@@ -7,6 +7,7 @@
 //	confidant dev apikey USER  print an API key with every scope (simulated only)
 //	confidant verify URL        verify a deployment's attestation (exit 3: simulated)
 //	confidant version          print the version and source commit
+//	confidant attest inspect|verify FILE  parse or verify a raw TDX quote
 //
 // Configuration comes from the environment; see README.md.
 package main
@@ -52,6 +53,12 @@ commands:
                    verified on real hardware, 3 nothing failed but simulated or
                    unchecked, 1 failed
   version          print the version and source commit
+  attest inspect FILE [--hex]
+                   print a raw TDX quote's fields as JSON (--hex: hex input)
+  attest verify FILE [--hex] [--at RFC3339]
+                   verify a TDX quote's signature chain to Intel's root
+                   offline, as of --at (default now)
+  healthcheck      exit 0 when the server on CONFIDANT_ADDR answers /healthz
 `
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -84,6 +91,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = keysCmd(ctx, args, getenv, stdout, stderr)
 	case "verify":
 		err = verifyCmd(ctx, args, stdout, stderr)
+	case "attest":
+		err = attestCmd(args, os.Stdin, stdout, stderr)
+	case "healthcheck":
+		err = healthcheck(ctx, args, getenv)
 	case "version":
 		fmt.Fprintf(stdout, "confidant %s (commit %s)\n", version, commit)
 	case "help", "-h", "--help":
