@@ -17,6 +17,8 @@ import (
 	"confidant/attestation"
 	"confidant/config"
 	"confidant/enclave"
+	"confidant/enclave/evidence"
+	"confidant/enclave/tdx"
 	"confidant/handlers"
 	"confidant/migrations"
 	"confidant/store"
@@ -67,7 +69,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	} else if n > 0 {
 		log.Warn("answers cut off by the last stop are marked interrupted", "count", n)
 	}
-	verifier, err := web.NewReportVerifier(cfg, nil)
+	// Backend quotes are verified to Intel's root, with the TCB status from
+	// Intel's PCS.
+	verifier, err := web.NewReportVerifier(cfg, evidence.TDXQuotes{Collateral: &tdx.PCSGetter{}})
 	if err != nil {
 		return err
 	}

@@ -12,19 +12,20 @@ import (
 	"time"
 
 	"confidant/enclave/evidence"
+	"confidant/enclave/tdx"
 	"confidant/verifier/check"
 )
 
 // verifyUsage describes `confidant verify`.
-const verifyUsage = "verify URL [--json] [--allow key=hex,…] [--nras URL|off] [--strict-tcb] [--timeout 30s]"
+const verifyUsage = "verify URL [--json] [--allow key=hex,…] [--nras URL|off] [--pcs URL|off] [--strict-tcb] [--timeout 30s]"
 
 // errNotGreen marks a verification in which nothing failed but the
 // evidence is simulated or a check could not run (exit code 3).
 var errNotGreen = errors.New("not verified on real hardware")
 
-// verifyDeps are what `confidant verify` verifies with. quotes is nil
-// until a TDX quote chain verifier is wired in: quotes are then parsed but
-// their signature chains are not checked, so the verdict is never green.
+// verifyDeps are what `confidant verify` verifies with. A nil quotes
+// verifies TDX quote chains to Intel's root with enclave/tdx, with the TCB
+// status from Intel's PCS (or --pcs); tests inject their own.
 type verifyDeps struct {
 	quotes evidence.QuoteVerifier
 }
@@ -44,6 +45,7 @@ type verifyOptions struct {
 	json      bool
 	allow     evidence.Allowlist
 	nras      string
+	pcs       string
 	strictTCB bool
 	timeout   time.Duration
 }
@@ -54,6 +56,7 @@ func parseVerifyArgs(args []string, stderr io.Writer) (verifyOptions, error) {
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
 	allow := fs.String("allow", "", "pinned measurements: comma-separated mrtd=, rtmr0..3=, compose_hash=, app_id=, image=sha256: entries")
 	nras := fs.String("nras", evidence.DefaultNRASURL, "NVIDIA remote attestation service base URL, or off")
+	pcs := fs.String("pcs", "", "base URL of Intel's PCS or a caching proxy for TCB collateral (default: Intel's own), or off")
 	strict := fs.Bool("strict-tcb", false, "fail quotes whose TCB status is OutOfDate")
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit for each HTTP request")
 	// Flags may come before or after the URL.
@@ -79,7 +82,7 @@ func parseVerifyArgs(args []string, stderr io.Writer) (verifyOptions, error) {
 	if err != nil {
 		return verifyOptions{}, fmt.Errorf("%w: --allow: %v", errUsage, err)
 	}
-	return verifyOptions{baseURL: base, json: *asJSON, allow: a, nras: *nras, strictTCB: *strict, timeout: *timeout}, nil
+	return verifyOptions{baseURL: base, json: *asJSON, allow: a, nras: *nras, pcs: *pcs, strictTCB: *strict, timeout: *timeout}, nil
 }
 
 func runVerify(ctx context.Context, args []string, deps verifyDeps, stdout, stderr io.Writer) error {
@@ -90,6 +93,13 @@ func runVerify(ctx context.Context, args []string, deps verifyDeps, stdout, stde
 	nras := opts.nras
 	if nras == "off" {
 		nras = ""
+	}
+	if deps.quotes == nil {
+		q := evidence.TDXQuotes{}
+		if opts.pcs != "off" {
+			q.Collateral = &tdx.PCSGetter{BaseURL: opts.pcs, Timeout: opts.timeout}
+		}
+		deps.quotes = q
 	}
 	out, err := check.Deployment(ctx, opts.baseURL, check.Options{Client: &http.Client{Timeout: opts.timeout},
 		Quotes: deps.quotes, NRAS: nras, Allow: opts.allow, StrictTCB: opts.strictTCB})

@@ -14,6 +14,8 @@ import (
 
 	"confidant/enclave/evidence"
 	"confidant/enclave/evidence/evidencetest"
+	"confidant/enclave/tdx"
+	"confidant/enclave/tdx/tdxtest"
 	"confidant/inference/signing"
 	"confidant/inference/simbackend"
 )
@@ -156,7 +158,7 @@ func TestVerifyCommandGreenWithTestQuoteVerifier(t *testing.T) {
 		out   string
 	}{
 		{"green", evidencetest.StructureOnlyQuotes{TCBStatus: "UpToDate"}, evidencetest.NRASBehavior{Result: true}, exitOK, "Overall: GREEN"},
-		{"release command has no quote verifier yet", nil, evidencetest.NRASBehavior{Result: true}, exitNotGreen, "signature chain was not checked"},
+		{"the release verifier refuses a forged quote", nil, evidencetest.NRASBehavior{Result: true}, exitError, "quote signature does not verify"},
 		{"NVIDIA says no", evidencetest.StructureOnlyQuotes{TCBStatus: "UpToDate"}, evidencetest.NRASBehavior{}, exitError, "model 1: gpu"},
 	}
 	for _, tt := range tests {
@@ -164,6 +166,51 @@ func TestVerifyCommandGreenWithTestQuoteVerifier(t *testing.T) {
 			nras.Set(tt.nras)
 			var stdout, stderr bytes.Buffer
 			err := runVerify(context.Background(), []string{url, "--nras", nras.URL(), allow}, verifyDeps{quotes: tt.quote}, &stdout, &stderr)
+			code := exitOK
+			switch {
+			case errors.Is(err, errNotGreen):
+				code = exitNotGreen
+			case err != nil:
+				code = exitError
+			}
+			if code != tt.code || !strings.Contains(stdout.String()+errString(err), tt.out) {
+				t.Fatalf("code %d (%v), want %d with %q:\n%s", code, err, tt.code, tt.out, stdout.String())
+			}
+		})
+	}
+}
+
+// TestVerifyCommandGreenWithMintedQuotes runs the release code path, chain
+// verification and TCB collateral included, on quotes minted by a test
+// chain: exit 0 only with that chain's root injected and its fake PCS;
+// with Intel's root, exit 1.
+func TestVerifyCommandGreenWithMintedQuotes(t *testing.T) {
+	signer := tdxtest.NewSigner()
+	pcs := httptest.NewServer(signer.PCS("UpToDate"))
+	t.Cleanup(pcs.Close)
+	nras := evidencetest.NewFakeNRAS(t)
+	nras.Set(evidencetest.NRASBehavior{Result: true})
+	key := evidencetest.Key(t, "verify-minted")
+	url := attestationServer(t, true, func(t *testing.T, nonce [32]byte) []signing.Report {
+		r := evidencetest.MintedReport(t, signer, signing.ECDSA, key.Address(), nonce)
+		app := r
+		app.NvidiaPayload = ""
+		return []signing.Report{app, r}
+	})
+	allow := "--allow=compose_hash=" + evidencetest.EventLogExpected(t).ComposeHash + ",image=sha256:" + strings.Repeat("1", 64) + ",image=sha256:" + strings.Repeat("2", 64)
+	tests := []struct {
+		name   string
+		quotes evidence.QuoteVerifier
+		code   int
+		out    string
+	}{
+		{"test root injected", evidence.TDXQuotes{Roots: signer.Roots(), Collateral: &tdx.PCSGetter{BaseURL: pcs.URL}}, exitOK, "Overall: GREEN"},
+		{"Intel's root", evidence.TDXQuotes{Collateral: &tdx.PCSGetter{BaseURL: pcs.URL}}, exitError, "trusted root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := runVerify(context.Background(), []string{url, "--nras", nras.URL(), allow}, verifyDeps{quotes: tt.quotes}, &stdout, &stderr)
 			code := exitOK
 			switch {
 			case errors.Is(err, errNotGreen):

@@ -13,6 +13,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"confidant/enclave/evidence"
 	remote "confidant/verifier/check"
 )
 
@@ -47,15 +48,16 @@ func verifyPromise(_ js.Value, args []js.Value) any {
 }
 
 // check verifies the deployment at rawURL and returns the result as JSON.
-// NVIDIA's verifier is not asked (browsers cannot reach it across
-// origins), so backends with GPUs come out amber at best here; `confidant
-// verify` asks it.
+// Quote chains are verified to Intel's root in the page; Intel's TCB
+// collateral and NVIDIA's verifier are not asked (browsers cannot reach
+// them across origins), so a real deployment comes out amber at best here:
+// `confidant verify` asks both.
 func check(ctx context.Context, rawURL string) ([]byte, error) {
 	base, err := remote.BaseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	res, err := remote.Deployment(ctx, base, remote.Options{})
+	res, err := remote.Deployment(ctx, base, remote.Options{Quotes: evidence.TDXQuotes{}})
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func (v *Verifier) readQuote(r signing.Report, now time.Time) quoteResult {
 //   - "" (not checked: no collateral) is skipped, so the verdict is amber.
 func tcbCheck(status string, strict bool) Check {
 	c := Check{Name: "tdx_quote"}
-	const chain = "signature chain verifies to Intel's root"
+	const chain = "signature chain verifies to the trusted root (Intel's SGX root CA)"
 	switch status {
 	case "":
 		c.Status, c.Detail = Skipped, chain+"; TCB status not checked (no Intel collateral)"
