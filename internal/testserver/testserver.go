@@ -36,7 +36,7 @@ type Server struct {
 
 // Options adjusts the app under test.
 type Options struct {
-	Env map[string]string // extra CONFIDANT_* settings
+	Env map[string]string // extra CONFIDANT_* settings (and DSTACK_SIMULATOR_ENDPOINT)
 	// Verifier judges the backends' attestation reports; nil means the
 	// app's own (web.NewReportVerifier).
 	Verifier inference.ReportVerifier
@@ -63,7 +63,8 @@ func Start(t testing.TB, opt Options) *Server {
 	}
 	logs := &LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	enc, err := enclave.Boot(context.Background(), enclave.BootConfig{Mode: cfg.Enclave, DataDir: cfg.DataDir}, log)
+	enc, err := enclave.Boot(context.Background(), enclave.BootConfig{Mode: cfg.Enclave, DataDir: cfg.DataDir,
+		SimulatorEndpoint: env[enclave.SimulatorEndpointEnv]}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"testing"
 
 	"confidant/enclave/tdx/tdxtest"
+	"confidant/inference/simbackend"
 	"confidant/inference/signing"
 )
 
@@ -86,4 +88,26 @@ func MintedReport(tb testing.TB, signer *tdxtest.Signer, algo signing.Algo, addr
 		SigningAddress: address, SigningAlgo: algo, RequestNonce: h(nonce[:]),
 		IntelQuote: h(signer.Quote(rd, m)), NvidiaPayload: string(GPUPayload(nonce)), EventLog: events.String(), Info: Info(tb, m),
 	}
+}
+
+// MintedBackend wraps a simulated backend so that its attestation reports
+// carry quotes minted by signer for its signing keys, with GPU evidence
+// for FakeNRAS: a backend that, to a Verifier trusting signer's root,
+// looks like a verified H100 node. Everything else is the simulator's.
+func MintedBackend(tb testing.TB, signer *tdxtest.Signer, sim *simbackend.Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/attestation/report" {
+			sim.ServeHTTP(w, r)
+			return
+		}
+		q := r.URL.Query()
+		algo, err := signing.ParseAlgo(q.Get("signing_algo"))
+		nonce, nerr := signing.ParseNonce(q.Get("nonce"))
+		if err != nil || nerr != nil {
+			http.Error(w, "bad signing_algo or nonce", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(MintedReport(tb, signer, algo, sim.SigningAddress(algo), nonce))
+	})
 }
