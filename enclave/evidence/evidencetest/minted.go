@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"confidant/enclave/tdx/tdxtest"
-	"confidant/inference/simbackend"
 	"confidant/inference/signing"
+	"confidant/inference/simbackend"
 )
 
 // Measurements are the TD measurements of a CVM running AppCompose:
