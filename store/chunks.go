@@ -1,0 +1,268 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	pgvector "github.com/pgvector/pgvector-go"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
+
+	"confidant/enclave/blindindex"
+	"confidant/enclave/keys"
+	"confidant/enclave/vecxform"
+)
+
+// EmbeddingDims is the size of the embeddings chunks are stored with
+// (sim-embed's, and the chunks.embedding column's).
+const EmbeddingDims = 384
+
+// HNSW search settings. pgvector's iterative index scan keeps walking the
+// graph until enough rows pass the per-user filter, so one index over every
+// user's vectors serves each of them; relaxed order is re-sorted exactly.
+const (
+	HNSWM              = 16 // as migrations/20261126160000_documents.sql builds it
+	HNSWEFConstruction = 64
+	HNSWEFSearch       = 100
+	HNSWMaxScanTuples  = 20000
+	// exactSearchMax is how many stored chunks a user may have for an
+	// exact scan, which is then both cheaper and complete; an index scan
+	// filtered to a user with few vectors among many would stop early.
+	exactSearchMax = 10000
+)
+
+// NewChunk is one passage of a document with its raw embedding; the store
+// seals the text and heading and transforms the embedding.
+type NewChunk struct {
+	ID        uuid.UUID
+	Ordinal   int
+	Heading   string // heading path, e.g. "Guide > Install"
+	Text      string
+	Embedding []float32
+}
+
+// Chunk is a stored passage, unsealed.
+type Chunk struct {
+	ID         uuid.UUID
+	DocumentID uuid.UUID
+	Ordinal    int
+	Heading    string
+	Text       string
+}
+
+// ChunkHit is a chunk id found by a search with its score: cosine
+// similarity for vector search, matched query words for keyword search.
+type ChunkHit struct {
+	ID         uuid.UUID
+	DocumentID uuid.UUID
+	Score      float64
+}
+
+// vectorTransform is the user's secret orthogonal transform for stored
+// embeddings.
+func (s *Store) vectorTransform(userID uuid.UUID) (*vecxform.Transform, error) {
+	xf, err := vecxform.New(s.keys.VectorKey(keys.UserID(userID)), EmbeddingDims)
+	if err != nil {
+		return nil, fmt.Errorf("vector transform: %w", err)
+	}
+	return xf, nil
+}
+
+// registerVector teaches the connection pgvector's binary format, once.
+func registerVector(ctx context.Context, conn *pgx.Conn) error {
+	if _, ok := conn.TypeMap().TypeForName("vector"); ok {
+		return nil
+	}
+	if err := pgxvec.RegisterTypes(ctx, conn); err != nil {
+		return fmt.Errorf("register vector type: %w", err)
+	}
+	return nil
+}
+
+// CompleteDocument stores all of a document's chunks at once (sealed text
+// and heading, transformed embedding, blind-index tokens) with COPY, marks
+// it ready and drops its uploaded file, in one transaction: a document is
+// either searchable in full or not at all. Chunks of an earlier try are
+// replaced.
+func (s *Store) CompleteDocument(ctx context.Context, userID, docID uuid.UUID, chunks []NewChunk, now time.Time) error {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("complete document: %w", err)
+	}
+	xf, err := s.vectorTransform(userID)
+	if err != nil {
+		return err
+	}
+	indexKey := s.keys.BlindIndexKey(keys.UserID(userID))
+	chunkRows := make([][]any, len(chunks))
+	var tokenRows [][]any
+	for i, c := range chunks {
+		if len(c.Embedding) != EmbeddingDims {
+			return fmt.Errorf("complete document: embedding of %d dimensions, want %d", len(c.Embedding), EmbeddingDims)
+		}
+		text, err := k.seal("chunks", "text", c.ID, c.Text)
+		if err != nil {
+			return err
+		}
+		heading, err := k.seal("chunks", "heading", c.ID, c.Heading)
+		if err != nil {
+			return err
+		}
+		v := make([]float32, EmbeddingDims)
+		xf.Apply(v, c.Embedding)
+		chunkRows[i] = []any{c.ID, docID, userID, int32(c.Ordinal), text, heading, pgvector.NewVector(v)}
+		for _, tok := range blindindex.Tokens(indexKey, c.Heading+"\n"+c.Text) {
+			tokenRows = append(tokenRows, []any{c.ID, userID, tok})
+		}
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		ptx := tx.db.(pgx.Tx)
+		if err := registerVector(ctx, ptx.Conn()); err != nil {
+			return err
+		}
+		var status string
+		if err := tx.db.QueryRow(ctx, `SELECT status FROM documents WHERE id = $1 AND user_id = $2 FOR UPDATE`, docID, userID).Scan(&status); err != nil {
+			return notFound(err, "complete document")
+		}
+		if _, err := tx.db.Exec(ctx, `DELETE FROM chunks WHERE document_id = $1`, docID); err != nil {
+			return fmt.Errorf("complete document: %w", err)
+		}
+		if _, err := ptx.CopyFrom(ctx, pgx.Identifier{"chunks"},
+			[]string{"id", "document_id", "user_id", "ordinal", "text_sealed", "heading_sealed", "embedding"},
+			pgx.CopyFromRows(chunkRows)); err != nil {
+			return fmt.Errorf("complete document: copy chunks: %w", err)
+		}
+		if _, err := ptx.CopyFrom(ctx, pgx.Identifier{"chunk_tokens"}, []string{"chunk_id", "user_id", "token"}, pgx.CopyFromRows(tokenRows)); err != nil {
+			return fmt.Errorf("complete document: copy tokens: %w", err)
+		}
+		if _, err := tx.db.Exec(ctx, `
+			UPDATE documents SET status = 'ready', error_sealed = NULL, chunks_total = $3, chunks_done = $3, updated_at = $4
+			WHERE id = $1 AND user_id = $2`, docID, userID, len(chunks), now); err != nil {
+			return fmt.Errorf("complete document: %w", err)
+		}
+		if _, err := tx.db.Exec(ctx, `DELETE FROM document_blobs WHERE document_id = $1`, docID); err != nil {
+			return fmt.Errorf("complete document: %w", err)
+		}
+		return nil
+	})
+}
+
+// SearchChunkVectors returns the user's k chunks nearest to the raw query
+// embedding by cosine similarity, best first, optionally within one
+// document. The query goes through the user's transform, so it meets the
+// stored vectors in their transformed space; the HNSW index answers with
+// an iterative scan filtered to the user.
+func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query []float32, k int, documentID *uuid.UUID) ([]ChunkHit, error) {
+	if len(query) != EmbeddingDims {
+		return nil, fmt.Errorf("search chunks: query of %d dimensions, want %d", len(query), EmbeddingDims)
+	}
+	xf, err := s.vectorTransform(userID)
+	if err != nil {
+		return nil, err
+	}
+	q := make([]float32, EmbeddingDims)
+	xf.Apply(q, query)
+	var hits []ChunkHit
+	err = s.InTx(ctx, func(tx *Store) error {
+		if err := registerVector(ctx, tx.db.(pgx.Tx).Conn()); err != nil {
+			return err
+		}
+		var stored int
+		if err := tx.db.QueryRow(ctx, `SELECT coalesce(sum(chunks_total), 0) FROM documents WHERE user_id = $1 AND status = 'ready'`, userID).Scan(&stored); err != nil {
+			return fmt.Errorf("search chunks: %w", err)
+		}
+		var rows pgx.Rows
+		var err error
+		if documentID != nil || stored <= exactSearchMax {
+			// Few vectors: an exact scan through the btree on the owner
+			// (the "+ 0" keeps the planner off the HNSW ordering).
+			rows, err = tx.db.Query(ctx, `
+				SELECT id, document_id, 1 - (embedding <=> $2) FROM chunks
+				WHERE user_id = $1 AND ($4::uuid IS NULL OR document_id = $4)
+				ORDER BY (embedding <=> $2) + 0, id LIMIT $3`,
+				userID, pgvector.NewVector(q), k, documentID)
+		} else {
+			if _, err := tx.db.Exec(ctx, fmt.Sprintf(`SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %d; SET LOCAL hnsw.max_scan_tuples = %d`,
+				max(HNSWEFSearch, k), HNSWMaxScanTuples)); err != nil {
+				return fmt.Errorf("search chunks: settings: %w", err)
+			}
+			rows, err = tx.db.Query(ctx, `
+				WITH nearest AS MATERIALIZED (
+					SELECT id, document_id, embedding <=> $2 AS distance FROM chunks
+					WHERE user_id = $1
+					ORDER BY embedding <=> $2 LIMIT $3
+				)
+				SELECT id, document_id, 1 - distance FROM nearest ORDER BY distance, id`,
+				userID, pgvector.NewVector(q), k)
+		}
+		if err != nil {
+			return fmt.Errorf("search chunks: %w", err)
+		}
+		hits, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ChunkHit])
+		if err != nil {
+			return fmt.Errorf("search chunks: %w", err)
+		}
+		return nil
+	})
+	return hits, err
+}
+
+// SearchChunkKeywords returns up to k of the user's chunks that contain any
+// word of query, ranked by how many distinct query words they contain,
+// optionally within one document. Words are matched as blind-index tokens.
+func (s *Store) SearchChunkKeywords(ctx context.Context, userID uuid.UUID, query string, k int, documentID *uuid.UUID) ([]ChunkHit, error) {
+	tokens := blindindex.QueryTokens(s.keys.BlindIndexKey(keys.UserID(userID)), query)
+	if len(tokens) == 0 {
+		return nil, nil
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT t.chunk_id, c.document_id, count(*)::float8 AS matched
+		FROM chunk_tokens t JOIN chunks c ON c.id = t.chunk_id
+		WHERE t.user_id = $1 AND t.token = ANY($2) AND ($4::uuid IS NULL OR c.document_id = $4)
+		GROUP BY t.chunk_id, c.document_id
+		ORDER BY matched DESC, t.chunk_id LIMIT $3`, userID, tokens, k, documentID)
+	if err != nil {
+		return nil, fmt.Errorf("search chunk keywords: %w", err)
+	}
+	hits, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ChunkHit])
+	if err != nil {
+		return nil, fmt.Errorf("search chunk keywords: %w", err)
+	}
+	return hits, nil
+}
+
+// ChunksByIDs returns those of ids that are the user's chunks, unsealed,
+// keyed by id.
+func (s *Store) ChunksByIDs(ctx context.Context, userID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Chunk, error) {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("chunks: %w", err)
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, document_id, ordinal, heading_sealed, text_sealed FROM chunks WHERE user_id = $1 AND id = ANY($2)`, userID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("chunks: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Chunk, error) {
+		var c Chunk
+		var heading, text []byte
+		if err := row.Scan(&c.ID, &c.DocumentID, &c.Ordinal, &heading, &text); err != nil {
+			return Chunk{}, err
+		}
+		var err error
+		if c.Heading, err = k.open("chunks", "heading", c.ID, heading); err != nil {
+			return Chunk{}, err
+		}
+		c.Text, err = k.open("chunks", "text", c.ID, text)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("chunks: %w", err)
+	}
+	out := make(map[uuid.UUID]Chunk, len(list))
+	for _, c := range list {
+		out[c.ID] = c
+	}
+	return out, nil
+}
