@@ -45,22 +45,17 @@ CREATE TABLE chunks (
     ordinal        integer NOT NULL,
     text_sealed    bytea NOT NULL,
     heading_sealed bytea NOT NULL,
-    embedding      vector(384) NOT NULL
+    embedding      vector(384) NOT NULL,
+    -- Blind-index tokens (keyed HMAC of each distinct word) of the heading
+    -- and text: one array per chunk, found through a GIN index.
+    tokens         bytea[] NOT NULL
 );
 CREATE INDEX chunks_user ON chunks (user_id, document_id, ordinal);
 CREATE INDEX chunks_document ON chunks (document_id);
 -- Approximate nearest neighbours over every user's transformed vectors;
 -- queries filter to one user with pgvector's iterative index scans.
 CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
-
--- Blind-index tokens (keyed HMAC of each distinct word) of each chunk.
-CREATE TABLE chunk_tokens (
-    chunk_id uuid NOT NULL REFERENCES chunks (id) ON DELETE CASCADE,
-    user_id  uuid NOT NULL,
-    token    bytea NOT NULL
-);
-CREATE INDEX chunk_tokens_lookup ON chunk_tokens (user_id, token);
-CREATE INDEX chunk_tokens_chunk ON chunk_tokens (chunk_id);
+CREATE INDEX chunks_tokens ON chunks USING gin (tokens);
 
 -- +goose Down
-DROP TABLE chunk_tokens, chunks, document_blobs, documents, jobs;
+DROP TABLE chunks, document_blobs, documents, jobs;

@@ -97,7 +97,6 @@ func (s *Store) CompleteDocument(ctx context.Context, userID, docID uuid.UUID, c
 	}
 	indexKey := s.keys.BlindIndexKey(keys.UserID(userID))
 	chunkRows := make([][]any, len(chunks))
-	var tokenRows [][]any
 	for i, c := range chunks {
 		if len(c.Embedding) != EmbeddingDims {
 			return fmt.Errorf("complete document: embedding of %d dimensions, want %d", len(c.Embedding), EmbeddingDims)
@@ -112,10 +111,11 @@ func (s *Store) CompleteDocument(ctx context.Context, userID, docID uuid.UUID, c
 		}
 		v := make([]float32, EmbeddingDims)
 		xf.Apply(v, c.Embedding)
-		chunkRows[i] = []any{c.ID, docID, userID, int32(c.Ordinal), text, heading, pgvector.NewVector(v)}
-		for _, tok := range blindindex.Tokens(indexKey, c.Heading+"\n"+c.Text) {
-			tokenRows = append(tokenRows, []any{c.ID, userID, tok})
+		tokens := blindindex.Tokens(indexKey, c.Heading+"\n"+c.Text)
+		if tokens == nil {
+			tokens = [][]byte{}
 		}
+		chunkRows[i] = []any{c.ID, docID, userID, int32(c.Ordinal), text, heading, pgvector.NewVector(v), tokens}
 	}
 	return s.InTx(ctx, func(tx *Store) error {
 		ptx := tx.db.(pgx.Tx)
@@ -130,12 +130,9 @@ func (s *Store) CompleteDocument(ctx context.Context, userID, docID uuid.UUID, c
 			return fmt.Errorf("complete document: %w", err)
 		}
 		if _, err := ptx.CopyFrom(ctx, pgx.Identifier{"chunks"},
-			[]string{"id", "document_id", "user_id", "ordinal", "text_sealed", "heading_sealed", "embedding"},
+			[]string{"id", "document_id", "user_id", "ordinal", "text_sealed", "heading_sealed", "embedding", "tokens"},
 			pgx.CopyFromRows(chunkRows)); err != nil {
 			return fmt.Errorf("complete document: copy chunks: %w", err)
-		}
-		if _, err := ptx.CopyFrom(ctx, pgx.Identifier{"chunk_tokens"}, []string{"chunk_id", "user_id", "token"}, pgx.CopyFromRows(tokenRows)); err != nil {
-			return fmt.Errorf("complete document: copy tokens: %w", err)
 		}
 		if _, err := tx.db.Exec(ctx, `
 			UPDATE documents SET status = 'ready', error_sealed = NULL, chunks_total = $3, chunks_done = $3, updated_at = $4
@@ -218,11 +215,10 @@ func (s *Store) SearchChunkKeywords(ctx context.Context, userID uuid.UUID, query
 		return nil, nil
 	}
 	rows, err := s.db.Query(ctx, `
-		SELECT t.chunk_id, c.document_id, count(*)::float8 AS matched
-		FROM chunk_tokens t JOIN chunks c ON c.id = t.chunk_id
-		WHERE t.user_id = $1 AND t.token = ANY($2) AND ($4::uuid IS NULL OR c.document_id = $4)
-		GROUP BY t.chunk_id, c.document_id
-		ORDER BY matched DESC, t.chunk_id LIMIT $3`, userID, tokens, k, documentID)
+		SELECT id, document_id, (SELECT count(*) FROM unnest(tokens) t WHERE t = ANY($2))::float8 AS matched
+		FROM chunks
+		WHERE tokens && $2 AND user_id = $1 AND ($4::uuid IS NULL OR document_id = $4)
+		ORDER BY matched DESC, id LIMIT $3`, userID, tokens, k, documentID)
 	if err != nil {
 		return nil, fmt.Errorf("search chunk keywords: %w", err)
 	}
