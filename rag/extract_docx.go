@@ -136,16 +136,17 @@ func attr(e xml.StartElement, local string) string {
 	return ""
 }
 
-// headingLevel maps a paragraph style id to a heading level: "Title" is 1,
-// "Heading2" is 2; other styles are body text.
+// headingLevel maps a paragraph style id to a heading level: "Title" is 1
+// and "Heading N" is N+1, since a title stands above a document's
+// sections; other styles are body text.
 func headingLevel(style string) int {
 	s := strings.ToLower(strings.ReplaceAll(style, " ", ""))
 	if s == "title" {
 		return 1
 	}
 	if n, ok := strings.CutPrefix(s, "heading"); ok {
-		if level, err := strconv.Atoi(n); err == nil && level >= 1 && level <= 6 {
-			return level
+		if level, err := strconv.Atoi(n); err == nil && level >= 1 && level <= 9 {
+			return min(level+1, 6)
 		}
 	}
 	return 0

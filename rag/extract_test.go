@@ -25,7 +25,7 @@ func TestExtract(t *testing.T) {
 			{1, "Recipes"}, {0, "Bread needs flour, water, salt and yeast."}, {2, "Sourdough"}, {0, "Feed the starter the night before baking."},
 		}},
 		{file: "notes.docx", wantKind: KindDOCX, want: []Block{
-			{1, "Travel notes"}, {1, "Lisbon"}, {0, "The tram number 28 climbs to the castle."}, {1, "Porto"}, {0, "Port wine cellars line the river bank."},
+			{1, "Travel notes"}, {2, "Lisbon"}, {0, "The tram number 28 climbs to the castle."}, {2, "Porto"}, {0, "Port wine cellars line the river bank."},
 		}},
 		{file: "plain.txt", wantKind: KindText, want: []Block{{0, "A plain note about the dentist appointment on Tuesday."}, {0, "Bring the insurance card."}}},
 		{file: "utf16.txt", wantKind: KindText, want: []Block{{0, "Hi UTF-16"}}},

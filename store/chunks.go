@@ -146,12 +146,24 @@ func (s *Store) CompleteDocument(ctx context.Context, userID, docID uuid.UUID, c
 	})
 }
 
+// VectorSearch says what SearchChunkVectors looks for.
+type VectorSearch struct {
+	K          int        // chunks wanted
+	DocumentID *uuid.UUID // only this document's
+	EFSearch   int        // HNSW candidate list size; 0 for HNSWEFSearch
+}
+
 // SearchChunkVectors returns the user's k chunks nearest to the raw query
 // embedding by cosine similarity, best first, optionally within one
 // document. The query goes through the user's transform, so it meets the
 // stored vectors in their transformed space; the HNSW index answers with
 // an iterative scan filtered to the user.
-func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query []float32, k int, documentID *uuid.UUID) ([]ChunkHit, error) {
+func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query []float32, opt VectorSearch) ([]ChunkHit, error) {
+	k, documentID := opt.K, opt.DocumentID
+	efSearch := opt.EFSearch
+	if efSearch <= 0 {
+		efSearch = HNSWEFSearch
+	}
 	if len(query) != EmbeddingDims {
 		return nil, fmt.Errorf("search chunks: query of %d dimensions, want %d", len(query), EmbeddingDims)
 	}
@@ -181,8 +193,10 @@ func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query 
 				ORDER BY (embedding <=> $2) + 0, id LIMIT $3`,
 				userID, pgvector.NewVector(q), k, documentID)
 		} else {
-			if _, err := tx.db.Exec(ctx, fmt.Sprintf(`SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %d; SET LOCAL hnsw.max_scan_tuples = %d`,
-				max(HNSWEFSearch, k), HNSWMaxScanTuples)); err != nil {
+			// A custom plan each time: a generic plan knows neither the
+			// owner's share of the rows nor the limit.
+			if _, err := tx.db.Exec(ctx, fmt.Sprintf(`SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %d; SET LOCAL hnsw.max_scan_tuples = %d`,
+				max(efSearch, k), HNSWMaxScanTuples)); err != nil {
 				return fmt.Errorf("search chunks: settings: %w", err)
 			}
 			rows, err = tx.db.Query(ctx, `

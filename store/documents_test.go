@@ -62,7 +62,7 @@ func TestDocumentsAndChunks(t *testing.T) {
 		t.Fatalf("bob reads alice's document: %v", err)
 	}
 
-	hits, err := s.SearchChunkVectors(ctx, alice.ID, simbackend.Embed("where do tomatoes grow"), 5, nil)
+	hits, err := s.SearchChunkVectors(ctx, alice.ID, simbackend.Embed("where do tomatoes grow"), store.VectorSearch{K: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestDocumentsAndChunks(t *testing.T) {
 			t.Fatalf("hits not sorted: %+v", hits)
 		}
 	}
-	only, err := s.SearchChunkVectors(ctx, alice.ID, simbackend.Embed("tomatoes"), 5, &taxes.ID)
+	only, err := s.SearchChunkVectors(ctx, alice.ID, simbackend.Embed("tomatoes"), store.VectorSearch{K: 5, DocumentID: &taxes.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestDocumentsAndChunks(t *testing.T) {
 	if kw, _ := s.SearchChunkKeywords(ctx, alice.ID, "basil", 5, nil); len(kw) != 0 {
 		t.Fatalf("tokens left after delete: %+v", kw)
 	}
-	if hits, _ := s.SearchChunkVectors(ctx, alice.ID, simbackend.Embed("tomatoes"), 5, nil); len(hits) != 1 {
+	if hits, _ := s.SearchChunkVectors(ctx, alice.ID, simbackend.Embed("tomatoes"), store.VectorSearch{K: 5}); len(hits) != 1 {
 		t.Fatalf("vectors left after delete: %+v", hits)
 	}
 
