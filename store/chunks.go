@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -220,19 +221,54 @@ func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query 
 	return hits, err
 }
 
-// SearchChunkKeywords returns up to k of the user's chunks that contain any
-// word of query, ranked by how many distinct query words they contain,
-// optionally within one document. Words are matched as blind-index tokens.
+// keywordDFCap bounds how many chunks are counted per query word: a word
+// in this many of a user's chunks says little about any of them, and is
+// left out of keyword search (vector search still sees it).
+const keywordDFCap = 1000
+
+// SearchChunkKeywords returns up to k of the user's chunks that contain
+// words of query, ranked by the summed inverse document frequency of the
+// words they contain (BM25's idf, without term frequencies: the blind index
+// stores each distinct word once), optionally within one document. Words
+// are matched as blind-index tokens; very common words are skipped.
 func (s *Store) SearchChunkKeywords(ctx context.Context, userID uuid.UUID, query string, k int, documentID *uuid.UUID) ([]ChunkHit, error) {
 	tokens := blindindex.QueryTokens(s.keys.BlindIndexKey(keys.UserID(userID)), query)
 	if len(tokens) == 0 {
 		return nil, nil
 	}
+	var total int
+	if err := s.db.QueryRow(ctx, `SELECT coalesce(sum(chunks_total), 0) FROM documents WHERE user_id = $1 AND status = 'ready'`, userID).Scan(&total); err != nil {
+		return nil, fmt.Errorf("search chunk keywords: %w", err)
+	}
 	rows, err := s.db.Query(ctx, `
-		SELECT id, document_id, (SELECT count(*) FROM unnest(tokens) t WHERE t = ANY($2))::float8 AS matched
-		FROM chunks
-		WHERE tokens && $2 AND user_id = $1 AND ($4::uuid IS NULL OR document_id = $4)
-		ORDER BY matched DESC, id LIMIT $3`, userID, tokens, k, documentID)
+		SELECT (SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE c.tokens @> ARRAY[t.tok] AND c.user_id = $1 LIMIT $3) capped)
+		FROM unnest($2::bytea[]) WITH ORDINALITY AS t(tok, n) ORDER BY t.n`, userID, tokens, keywordDFCap)
+	if err != nil {
+		return nil, fmt.Errorf("search chunk keywords: %w", err)
+	}
+	dfs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("search chunk keywords: %w", err)
+	}
+	var used [][]byte
+	var weights []float64
+	for i, df := range dfs {
+		if df == 0 || df >= keywordDFCap {
+			continue
+		}
+		n := float64(max(total, int(df)))
+		used = append(used, tokens[i])
+		weights = append(weights, math.Log(1+(n-float64(df)+0.5)/(float64(df)+0.5)))
+	}
+	if len(used) == 0 {
+		return nil, nil
+	}
+	rows, err = s.db.Query(ctx, `
+		SELECT c.id, c.document_id,
+			(SELECT sum(w.weight) FROM unnest($2::bytea[], $3::float8[]) AS w(tok, weight) WHERE w.tok = ANY(c.tokens)) AS score
+		FROM chunks c
+		WHERE c.tokens && $2 AND c.user_id = $1 AND ($5::uuid IS NULL OR c.document_id = $5)
+		ORDER BY score DESC, c.id LIMIT $4`, userID, used, weights, k, documentID)
 	if err != nil {
 		return nil, fmt.Errorf("search chunk keywords: %w", err)
 	}

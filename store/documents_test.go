@@ -85,7 +85,8 @@ func TestDocumentsAndChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(kw) != 2 || kw[0].Score != 2 {
+	// Both chunks have "tomatoes"; only one also has the rarer "basil".
+	if len(kw) != 2 || kw[0].Score <= kw[1].Score {
 		t.Fatalf("keyword hits = %+v", kw)
 	}
 	chunks, err := s.ChunksByIDs(ctx, alice.ID, []uuid.UUID{kw[0].ID})
