@@ -22,6 +22,7 @@ CREATE TABLE documents (
     kind         text NOT NULL CHECK (kind IN ('pdf', 'docx', 'html', 'markdown', 'text', 'csv')),
     size_bytes   bigint NOT NULL,
     status       text NOT NULL CHECK (status IN ('queued', 'processing', 'ready', 'failed')),
+    error_code   text NOT NULL DEFAULT '',
     error_sealed bytea,
     chunks_total integer NOT NULL DEFAULT 0,
     chunks_done  integer NOT NULL DEFAULT 0,

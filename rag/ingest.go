@@ -100,7 +100,7 @@ func (in *Ingester) fail(ctx context.Context, userID, docID uuid.UUID, cause err
 		return cause
 	}
 	in.Log.Info("document refused", "document", docID, "code", fe.Code)
-	if err := in.Store.FailDocument(ctx, userID, docID, fe.Message, in.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := in.Store.FailDocument(ctx, userID, docID, fe.Code, fe.Message, in.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	return nil

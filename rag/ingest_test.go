@@ -148,7 +148,7 @@ func TestIngestBatchWithBadFiles(t *testing.T) {
 		"encrypted.docx": rag.ErrEncrypted, "latin1.txt": rag.ErrNotUTF8, "blank.txt": rag.ErrEmpty}
 	for _, d := range job.Documents {
 		if want, ok := failedWith[d.Name]; ok {
-			if d.Status != store.DocumentFailed || d.Error != want.Message || d.ChunksTotal != 0 {
+			if d.Status != store.DocumentFailed || d.Error != want.Message || d.ErrorCode != want.Code || d.ChunksTotal != 0 {
 				t.Errorf("%s: status %s error %q chunks %d, want failed with %q", d.Name, d.Status, d.Error, d.ChunksTotal, want.Message)
 			}
 			continue

@@ -136,7 +136,7 @@ func (s *Store) CompleteDocument(ctx context.Context, userID, docID uuid.UUID, c
 			return fmt.Errorf("complete document: copy chunks: %w", err)
 		}
 		if _, err := tx.db.Exec(ctx, `
-			UPDATE documents SET status = 'ready', error_sealed = NULL, chunks_total = $3, chunks_done = $3, updated_at = $4
+			UPDATE documents SET status = 'ready', error_code = '', error_sealed = NULL, chunks_total = $3, chunks_done = $3, updated_at = $4
 			WHERE id = $1 AND user_id = $2`, docID, userID, len(chunks), now); err != nil {
 			return fmt.Errorf("complete document: %w", err)
 		}

@@ -28,6 +28,7 @@ type Document struct {
 	Kind        string // pdf, docx, html, markdown, text, csv
 	Size        int64
 	Status      string
+	ErrorCode   string // why it failed, for programs (not sealed: one of a fixed set)
 	Error       string // why it failed, for its owner
 	ChunksTotal int
 	ChunksDone  int // embedded so far; the chunks are stored all at once at the end
@@ -41,13 +42,13 @@ type NewDocument struct {
 	Content []byte
 }
 
-const documentColumns = `id, user_id, job_id, name_sealed, kind, size_bytes, status, error_sealed, chunks_total, chunks_done, created_at, updated_at`
+const documentColumns = `id, user_id, job_id, name_sealed, kind, size_bytes, status, error_code, error_sealed, chunks_total, chunks_done, created_at, updated_at`
 
 func scanDocument(k userKey) pgx.RowToFunc[Document] {
 	return func(row pgx.CollectableRow) (Document, error) {
 		var d Document
 		var name, errText []byte
-		if err := row.Scan(&d.ID, &d.UserID, &d.JobID, &name, &d.Kind, &d.Size, &d.Status, &errText, &d.ChunksTotal, &d.ChunksDone, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		if err := row.Scan(&d.ID, &d.UserID, &d.JobID, &name, &d.Kind, &d.Size, &d.Status, &d.ErrorCode, &errText, &d.ChunksTotal, &d.ChunksDone, &d.CreatedAt, &d.UpdatedAt); err != nil {
 			return Document{}, err
 		}
 		var err error
@@ -239,7 +240,7 @@ func (s *Store) SetDocumentProgress(ctx context.Context, userID, id uuid.UUID, d
 
 // FailDocument marks a document as failed with a message for its owner,
 // and drops its file and any chunks: a failed file leaves nothing behind.
-func (s *Store) FailDocument(ctx context.Context, userID, id uuid.UUID, message string, now time.Time) error {
+func (s *Store) FailDocument(ctx context.Context, userID, id uuid.UUID, code, message string, now time.Time) error {
 	k, err := s.keyFor(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("fail document: %w", err)
@@ -249,7 +250,7 @@ func (s *Store) FailDocument(ctx context.Context, userID, id uuid.UUID, message 
 		return err
 	}
 	return s.InTx(ctx, func(tx *Store) error {
-		tag, err := tx.db.Exec(ctx, `UPDATE documents SET status = 'failed', error_sealed = $3, chunks_done = 0, chunks_total = 0, updated_at = $4 WHERE id = $1 AND user_id = $2`, id, userID, sealed, now)
+		tag, err := tx.db.Exec(ctx, `UPDATE documents SET status = 'failed', error_code = $5, error_sealed = $3, chunks_done = 0, chunks_total = 0, updated_at = $4 WHERE id = $1 AND user_id = $2`, id, userID, sealed, now, code)
 		if err != nil {
 			return fmt.Errorf("fail document: %w", err)
 		}

@@ -128,14 +128,14 @@ func TestFailedDocumentLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice")
 	d := mustDocument(t, s, alice.ID, "notes.txt", "A passage about sailing boats.")
-	if err := s.FailDocument(ctx, alice.ID, d.ID, "the file is not UTF-8 text", time.Now()); err != nil {
+	if err := s.FailDocument(ctx, alice.ID, d.ID, "not_utf8", "the file is not UTF-8 text", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Document(ctx, alice.ID, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != store.DocumentFailed || got.Error != "the file is not UTF-8 text" || got.ChunksTotal != 0 {
+	if got.Status != store.DocumentFailed || got.Error != "the file is not UTF-8 text" || got.ErrorCode != "not_utf8" || got.ChunksTotal != 0 {
 		t.Fatalf("failed document = %+v", got)
 	}
 	if kw, _ := s.SearchChunkKeywords(ctx, alice.ID, "sailing", 5, nil); len(kw) != 0 {
