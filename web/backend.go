@@ -34,6 +34,9 @@ func (b *Backends) Healthy(ctx context.Context) error {
 	return err
 }
 
+// Embedder is the backends' /v1/embeddings, for documents and retrieval.
+func (b *Backends) Embedder() *inference.Client { return b.client }
+
 // Close stops the in-process simulated backend, if one runs.
 func (b *Backends) Close() {
 	if b.stop != nil {

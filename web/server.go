@@ -7,8 +7,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -16,6 +18,7 @@ import (
 	"confidant/chat"
 	"confidant/config"
 	"confidant/handlers"
+	"confidant/rag"
 	"confidant/render/markdown"
 	"confidant/static"
 	"confidant/store"
@@ -34,6 +37,10 @@ type Deps struct {
 	Now         func() time.Time
 	Backend     chat.Backend    // where answers come from
 	Models      handlers.Models // which models the backends offer
+	// Pool and Embedder run document ingestion (River on the same
+	// Postgres) and retrieval; without a Pool the document routes are off.
+	Pool     *pgxpool.Pool
+	Embedder rag.Embedder
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -41,15 +48,23 @@ type Deps struct {
 type Server struct {
 	*echo.Echo
 	chat *chat.Service
+	docs *rag.Service
 }
 
 // Drain lets running answers finish until ctx ends, then interrupts them,
-// committing what they have written.
-func (s *Server) Drain(ctx context.Context) { s.chat.Shutdown(ctx) }
+// committing what they have written; document ingestion stops the same
+// way, and what it cut off is retried at the next start.
+func (s *Server) Drain(ctx context.Context) {
+	s.chat.Shutdown(ctx)
+	if s.docs != nil {
+		_ = s.docs.Stop(ctx)
+	}
+}
 
 // Limits on request bodies.
 const (
 	maxBody     = "4M"
+	maxUpload   = "64M" // POST /api/documents: up to handlers.MaxUploadFiles files
 	authPerSec  = 2
 	authBurst   = 30
 	ceremonyTTL = auth.CeremonyTTL
@@ -106,7 +121,7 @@ func New(d Deps) (*Server, error) {
 		},
 	}))
 	e.Use(securityHeaders(d.Config.Secure()))
-	e.Use(middleware.BodyLimit(maxBody))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: isUpload}))
 
 	e.GET("/healthz", health.Healthz)
 	e.GET("/readyz", health.Readyz)
@@ -151,6 +166,23 @@ func New(d Deps) (*Server, error) {
 	apiGroup := app.Group("/api", api.Authenticate)
 	apiGroup.GET("/conversations", api.Conversations, handlers.RequireScope(auth.ScopeRead))
 	apiGroup.GET("/conversations/:id", api.Conversation, handlers.RequireScope(auth.ScopeRead))
+	var docs *rag.Service
+	if d.Pool != nil {
+		docs, err = rag.NewService(d.Pool, d.Store, d.Embedder, rag.Options{Now: d.Now, Log: d.Log})
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		if err := docs.Start(context.Background()); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		docsH := &handlers.Documents{Service: docs}
+		searchH := &handlers.Search{Searcher: docs.Searcher}
+		apiGroup.POST("/documents", docsH.Upload, handlers.RequireScope(auth.ScopeWrite), middleware.BodyLimit(maxUpload))
+		apiGroup.GET("/documents", docsH.List, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.DELETE("/documents/:id", docsH.Delete, handlers.RequireScope(auth.ScopeWrite))
+		apiGroup.GET("/jobs/:id", docsH.Job, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.GET("/search", searchH.Search, handlers.RequireScope(auth.ScopeRead))
+	}
 
 	s := app.Group("/settings", handlers.RequireUser)
 	s.GET("", settings.Index)
@@ -178,7 +210,13 @@ func New(d Deps) (*Server, error) {
 	s.POST("/account/delete/begin", settings.DeleteAccountBegin)
 	s.POST("/account/delete/finish", settings.DeleteAccountFinish)
 
-	return &Server{Echo: e, chat: chatSvc}, nil
+	return &Server{Echo: e, chat: chatSvc, docs: docs}, nil
+}
+
+// isUpload reports whether a request is a document upload, which has its
+// own, larger body limit.
+func isUpload(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Request().URL.Path == "/api/documents"
 }
 
 // shieldFor describes the header shield for an enclave mode. Until backend
