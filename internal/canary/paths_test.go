@@ -96,7 +96,7 @@ var paths = []path{
 		key := e.c.CreateAPIKey(e.device, "docs", "read", "write")
 		doc := "# " + e.mark("doc-heading") + "\n\nThe vault code is " + e.mark("doc-text") + " and nothing else.\n"
 		job := uploadDocuments(t, e, key, map[string]string{
-			e.mark("doc-name") + ".md":    doc,
+			e.mark("doc-name") + ".md":     doc,
 			e.mark("failed-name") + ".txt": "\xff\xfe\x00 not text",
 		})
 		waitJob(t, e, key, job)
