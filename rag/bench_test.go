@@ -208,7 +208,7 @@ func BenchmarkVectorSearch(b *testing.B) {
 	}
 	// Other settings, for the record; the reported metrics use the
 	// store's default.
-	for _, ef := range []int{40, 200} {
+	for _, ef := range []int{100, 200} {
 		p50, p95, recall := measure(ef)
 		b.Logf("ef_search=%d: p50 %.2f ms, p95 %.2f ms, recall@%d %.4f", ef, p50, p95, benchK, recall)
 	}

@@ -26,7 +26,7 @@ const EmbeddingDims = 384
 const (
 	HNSWM              = 16 // as migrations/20261126160000_documents.sql builds it
 	HNSWEFConstruction = 64
-	HNSWEFSearch       = 100
+	HNSWEFSearch       = 160
 	HNSWMaxScanTuples  = 20000
 	// exactSearchMax is how many stored chunks a user may have for an
 	// exact scan, which is then both cheaper and complete; an index scan
