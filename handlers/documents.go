@@ -103,40 +103,71 @@ func (h *Documents) Upload(c echo.Context) error {
 	})
 }
 
-// readFiles reads the request's "file" parts; a file over the size limit
-// is kept as its first bytes past the limit, so the service refuses it by
-// name without the rest being read into memory.
+// readFiles reads the request's "file" parts; see readUploads.
 func (h *Documents) readFiles(c echo.Context) ([]rag.Upload, error) {
+	return readUploads(c, h.Service.MaxFileSize())
+}
+
+// readUploads reads a request's "file" parts into memory, never to disk.
+// A file over limit is kept as its first limit+1 bytes, so the service
+// refuses it by name without the rest being held. A form the CSRF check
+// already parsed (a browser form posting its token as a field) is read
+// from the parsed form, which its body limit keeps in memory.
+func readUploads(c echo.Context, limit int64) ([]rag.Upload, error) {
 	mediaType, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if err != nil || mediaType != echo.MIMEMultipartForm {
 		return nil, echo.NewHTTPError(http.StatusBadRequest, "Send the files as multipart/form-data, each in a part named file.")
 	}
-	mr, err := c.Request().MultipartReader()
-	if err != nil {
-		return nil, echo.NewHTTPError(http.StatusBadRequest, "Send the files as multipart/form-data, each in a part named file.")
-	}
-	limit := h.Service.MaxFileSize()
+	unreadable := echo.NewHTTPError(http.StatusBadRequest, "The upload could not be read: send it again.")
+	tooMany := echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Upload at most "+strconv.Itoa(MaxUploadFiles)+" files at once.")
 	var files []rag.Upload
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, echo.NewHTTPError(http.StatusBadRequest, "The upload could not be read: send it again.")
-		}
-		if part.FormName() != "file" || part.FileName() == "" {
-			continue
-		}
+	add := func(name string, r io.Reader) error {
 		if len(files) == MaxUploadFiles {
-			return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "Upload at most "+strconv.Itoa(MaxUploadFiles)+" files at once.")
+			return tooMany
 		}
-		data, err := io.ReadAll(io.LimitReader(part, limit+1))
+		data, err := io.ReadAll(io.LimitReader(r, limit+1))
 		if err != nil {
-			return nil, echo.NewHTTPError(http.StatusBadRequest, "The upload could not be read: send it again.")
+			return unreadable
 		}
-		_, _ = io.Copy(io.Discard, part)
-		files = append(files, rag.Upload{Name: part.FileName(), Content: data})
+		files = append(files, rag.Upload{Name: name, Content: data})
+		return nil
+	}
+	if form := c.Request().MultipartForm; form != nil {
+		for _, fh := range form.File["file"] {
+			if fh.Filename == "" {
+				continue
+			}
+			f, err := fh.Open()
+			if err != nil {
+				return nil, unreadable
+			}
+			err = add(fh.Filename, f)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		mr, err := c.Request().MultipartReader()
+		if err != nil {
+			return nil, unreadable
+		}
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, unreadable
+			}
+			if part.FormName() != "file" || part.FileName() == "" {
+				continue
+			}
+			if err := add(part.FileName(), part); err != nil {
+				return nil, err
+			}
+			_, _ = io.Copy(io.Discard, part)
+		}
 	}
 	if len(files) == 0 {
 		return nil, echo.NewHTTPError(http.StatusBadRequest, "Choose at least one file to upload.")

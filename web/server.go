@@ -63,11 +63,15 @@ func (s *Server) Drain(ctx context.Context) {
 
 // Limits on request bodies.
 const (
-	maxBody     = "4M"
-	maxUpload   = "64M" // POST /api/documents: up to handlers.MaxUploadFiles files
-	authPerSec  = 2
-	authBurst   = 30
-	ceremonyTTL = auth.CeremonyTTL
+	maxBody   = "4M"
+	maxUpload = "64M" // POST /api/documents: up to handlers.MaxUploadFiles files
+	// POST /documents: the form's CSRF field makes the CSRF check parse the
+	// form first, which keeps up to 32 MB in memory; past that it would
+	// spill file contents to temporary files, so the limit stays under.
+	maxFormUpload = "31M"
+	authPerSec    = 2
+	authBurst     = 30
+	ceremonyTTL   = auth.CeremonyTTL
 )
 
 // New builds the echo server with every route registered.
@@ -121,7 +125,10 @@ func New(d Deps) (*Server, error) {
 		},
 	}))
 	e.Use(securityHeaders(d.Config.Secure()))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: isUpload}))
+	// Body limits apply before routing, so before the CSRF check reads a form.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "" }}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxUpload, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "/api/documents" }}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxFormUpload, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "/documents" }}))
 
 	e.GET("/healthz", health.Healthz)
 	e.GET("/readyz", health.Readyz)
@@ -177,11 +184,17 @@ func New(d Deps) (*Server, error) {
 		}
 		docsH := &handlers.Documents{Service: docs}
 		searchH := &handlers.Search{Searcher: docs.Searcher}
-		apiGroup.POST("/documents", docsH.Upload, handlers.RequireScope(auth.ScopeWrite), middleware.BodyLimit(maxUpload))
+		apiGroup.POST("/documents", docsH.Upload, handlers.RequireScope(auth.ScopeWrite))
 		apiGroup.GET("/documents", docsH.List, handlers.RequireScope(auth.ScopeRead))
 		apiGroup.DELETE("/documents/:id", docsH.Delete, handlers.RequireScope(auth.ScopeWrite))
 		apiGroup.GET("/jobs/:id", docsH.Job, handlers.RequireScope(auth.ScopeRead))
 		apiGroup.GET("/search", searchH.Search, handlers.RequireScope(auth.ScopeRead))
+		pageH := &handlers.DocumentsPage{Pages: pages, Service: docs}
+		dg := app.Group("/documents", handlers.RequireUser)
+		dg.GET("", pageH.Index)
+		dg.GET("/list", pageH.List)
+		dg.POST("", pageH.Upload)
+		dg.POST("/:id/delete", pageH.Delete)
 	}
 
 	s := app.Group("/settings", handlers.RequireUser)
@@ -213,10 +226,14 @@ func New(d Deps) (*Server, error) {
 	return &Server{Echo: e, chat: chatSvc, docs: docs}, nil
 }
 
-// isUpload reports whether a request is a document upload, which has its
-// own, larger body limit.
-func isUpload(c echo.Context) bool {
-	return c.Request().Method == http.MethodPost && c.Request().URL.Path == "/api/documents"
+// uploadRoute names the document upload a request goes to ("" for any
+// other request): uploads have their own, larger body limits.
+func uploadRoute(c echo.Context) string {
+	p := c.Request().URL.Path
+	if c.Request().Method == http.MethodPost && (p == "/api/documents" || p == "/documents") {
+		return p
+	}
+	return ""
 }
 
 // shieldFor describes the header shield for an enclave mode. Until backend
