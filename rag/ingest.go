@@ -40,8 +40,8 @@ type Ingester struct {
 // (deleted meanwhile, or already done) is not an error.
 func (in *Ingester) Ingest(ctx context.Context, userID, docID uuid.UUID) error {
 	content, err := in.Store.DocumentContent(ctx, userID, docID, in.Now())
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrUserDeleted) {
+		return nil // the document or its owner is gone: nothing to do
 	}
 	if err != nil {
 		return err

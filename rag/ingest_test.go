@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"confidant/inference"
 	"confidant/inference/simbackend"
@@ -50,6 +51,7 @@ func (f *flakyEmbedder) Embed(ctx context.Context, model string, texts []string)
 type harness struct {
 	svc  *rag.Service
 	st   *store.Store
+	pool *pgxpool.Pool
 	user uuid.UUID
 }
 
@@ -79,7 +81,7 @@ func newHarness(t *testing.T, embedder rag.Embedder, opt rag.Options) *harness {
 		_ = svc.Stop(stop)
 		cancel()
 	})
-	return &harness{svc: svc, st: st, user: user.ID}
+	return &harness{svc: svc, st: st, pool: pool, user: user.ID}
 }
 
 func readFiles(t *testing.T, names ...string) []rag.Upload {
@@ -211,5 +213,34 @@ func TestIngestGivesUpAfterMaxAttempts(t *testing.T) {
 	}
 	if got := broken.calls.Load(); got != 4 {
 		t.Fatalf("embedder called %d times, want 2 documents × 2 attempts", got)
+	}
+}
+
+// Deleting the account removes its documents, files, chunks, vectors and
+// jobs with it.
+func TestDeleteUserRemovesDocuments(t *testing.T) {
+	h := newHarness(t, simEmbedder(t), rag.Options{})
+	ctx := context.Background()
+	res, err := h.svc.Upload(ctx, h.user, readFiles(t, "guide.md", "notes.docx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitJob(t, *res.JobID)
+	count := func() (n int) {
+		err := h.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM chunks) +
+			(SELECT count(*) FROM document_blobs) + (SELECT count(*) FROM jobs)`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if count() < 5 {
+		t.Fatalf("only %d rows before the delete: the check would prove nothing", count())
+	}
+	if err := h.st.DeleteUser(ctx, h.user); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d rows left after deleting the user", n)
 	}
 }
