@@ -61,7 +61,7 @@ func TestRetrievalQuality(t *testing.T) {
 
 	var hits, reciprocal float64
 	for _, l := range set {
-		results, err := h.svc.Searcher.Search(ctx, h.user, l.Question, rag.SearchOptions{Limit: 5})
+		results, err := h.svc.Search(ctx, h.user, l.Question, rag.SearchOptions{Limit: 5})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -169,7 +169,7 @@ func TestIngestBatchWithBadFiles(t *testing.T) {
 		t.Fatalf("failed files left chunks: %+v %v", hits, err)
 	}
 
-	results, err := h.svc.Searcher.Search(ctx, h.user, "which tram climbs to the castle", rag.SearchOptions{Limit: 3})
+	results, err := h.svc.Search(ctx, h.user, "which tram climbs to the castle", rag.SearchOptions{Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

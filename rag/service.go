@@ -74,10 +74,10 @@ func (o *Options) defaults() {
 // Service is the documents side of the app: uploads, background ingestion
 // on River, job status and retrieval.
 type Service struct {
-	store    *store.Store
-	river    *river.Client[pgx.Tx]
-	opt      Options
-	Searcher *Retriever
+	store     *store.Store
+	river     *river.Client[pgx.Tx]
+	opt       Options
+	retriever *Retriever
 }
 
 // queueDocuments is the River queue ingestion jobs run on.
@@ -142,7 +142,14 @@ func NewService(pool *pgxpool.Pool, st *store.Store, embedder Embedder, opt Opti
 	if err != nil {
 		return nil, fmt.Errorf("rag: river client: %w", err)
 	}
-	return &Service{store: st, river: client, opt: opt, Searcher: &Retriever{Store: st, Embedder: embedder, Model: opt.EmbedModel, Log: opt.Log}}, nil
+	return &Service{store: st, river: client, opt: opt, retriever: &Retriever{Store: st, Embedder: embedder, Model: opt.EmbedModel, Log: opt.Log}}, nil
+}
+
+// Search returns the passages of the user's documents that best match
+// query, best first (see Retriever.Search). Chat can cite from these:
+// each result names its document, chunk and heading.
+func (s *Service) Search(ctx context.Context, userID uuid.UUID, query string, opt SearchOptions) ([]Result, error) {
+	return s.retriever.Search(ctx, userID, query, opt)
 }
 
 // Start runs the ingestion workers until Stop.

@@ -183,7 +183,7 @@ func New(d Deps) (*Server, error) {
 			return nil, fmt.Errorf("web: %w", err)
 		}
 		docsH := &handlers.Documents{Service: docs}
-		searchH := &handlers.Search{Searcher: docs.Searcher}
+		searchH := &handlers.Search{Searcher: docs}
 		apiGroup.POST("/documents", docsH.Upload, handlers.RequireScope(auth.ScopeWrite))
 		apiGroup.GET("/documents", docsH.List, handlers.RequireScope(auth.ScopeRead))
 		apiGroup.DELETE("/documents/:id", docsH.Delete, handlers.RequireScope(auth.ScopeWrite))
