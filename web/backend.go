@@ -34,8 +34,8 @@ func (b *Backends) Healthy(ctx context.Context) error {
 	return err
 }
 
-// Embedder is the backends' /v1/embeddings, for documents and retrieval.
-func (b *Backends) Embedder() *inference.Client { return b.client }
+// Inference returns the client of the configured backends.
+func (b *Backends) Inference() *inference.Client { return b.client }
 
 // Close stops the in-process simulated backend, if one runs.
 func (b *Backends) Close() {

@@ -18,6 +18,7 @@ import (
 	"confidant/chat"
 	"confidant/config"
 	"confidant/handlers"
+	"confidant/inference"
 	"confidant/rag"
 	"confidant/render/markdown"
 	"confidant/static"
@@ -37,10 +38,11 @@ type Deps struct {
 	Now         func() time.Time
 	Backend     chat.Backend    // where answers come from
 	Models      handlers.Models // which models the backends offer
-	// Pool and Embedder run document ingestion (River on the same
-	// Postgres) and retrieval; without a Pool the document routes are off.
-	Pool     *pgxpool.Pool
-	Embedder rag.Embedder
+	// Inference is the backends' client, for embeddings.
+	Inference *inference.Client
+	// Pool runs document ingestion (River on the same Postgres); without
+	// it, or without Inference, the document routes are off.
+	Pool *pgxpool.Pool
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -174,8 +176,8 @@ func New(d Deps) (*Server, error) {
 	apiGroup.GET("/conversations", api.Conversations, handlers.RequireScope(auth.ScopeRead))
 	apiGroup.GET("/conversations/:id", api.Conversation, handlers.RequireScope(auth.ScopeRead))
 	var docs *rag.Service
-	if d.Pool != nil {
-		docs, err = rag.NewService(d.Pool, d.Store, d.Embedder, rag.Options{Now: d.Now, Log: d.Log})
+	if d.Pool != nil && d.Inference != nil {
+		docs, err = rag.NewService(d.Pool, d.Store, d.Inference, rag.Options{Now: d.Now, Log: d.Log})
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}

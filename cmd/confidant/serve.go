@@ -88,7 +88,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}()
 	app, err := web.New(web.Deps{
 		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
-		Backend: backends.Chat, Models: backends.Catalog, Pool: pool, Embedder: backends.Embedder(),
+		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Inference(), Pool: pool,
 		ReadyChecks: []handlers.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "enclave", Check: func(ctx context.Context) error { _, err := enc.Provider.Info(ctx); return err }},

@@ -69,7 +69,7 @@ func Start(t testing.TB, opt Options) *Server {
 	}
 	t.Cleanup(backends.Close)
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
-		Backend: backends.Chat, Models: backends.Catalog, Pool: pool, Embedder: backends.Embedder(),
+		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Inference(), Pool: pool,
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}}})
 	if err != nil {
 		t.Fatal(err)
