@@ -82,3 +82,20 @@ func TestDocumentsUploadProgressDelete(t *testing.T) {
 		t.Errorf("%d documents after delete, want 3", n)
 	}
 }
+
+// The Documents page fits a phone, even with a long file name.
+func TestDocumentsPhoneWidth(t *testing.T) {
+	e := setup(t, testserver.Options{})
+	tb := e.newTab()
+	tb.do("emulate a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	tb.signUp(signup{Username: "pim", DisplayName: canaryDisplay})
+	tb.visit("/documents")
+	tb.expectNoSideScroll("/documents (empty)")
+	eval[bool](tb, `(() => { const dt = new DataTransfer();
+		dt.items.add(new File(['Some notes.'], 'a-very-long-file-name-without-any-spaces-that-could-push-the-page-sideways-2026-11-26.txt'));
+		document.querySelector('[data-dropzone]').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+		return true; })()`)
+	tb.waitFor("the document is ready", allSettled(1))
+	tb.expectNoSideScroll("/documents")
+	tb.screenshot("phone-documents")
+}
