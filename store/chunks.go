@@ -29,9 +29,10 @@ const (
 	HNSWEFSearch       = 160
 	HNSWMaxScanTuples  = 20000
 	// exactSearchMax is how many stored chunks a user may have for an
-	// exact scan, which is then both cheaper and complete; an index scan
-	// filtered to a user with few vectors among many would stop early.
-	exactSearchMax = 10000
+	// exact scan, which is then about as fast (a few ms) and complete; an
+	// index scan filtered to a user with few vectors among many stops at
+	// HNSWMaxScanTuples, and then the search falls back to exact anyway.
+	exactSearchMax = 2000
 )
 
 // NewChunk is one passage of a document with its raw embedding; the store
@@ -152,6 +153,9 @@ type VectorSearch struct {
 	K          int        // chunks wanted
 	DocumentID *uuid.UUID // only this document's
 	EFSearch   int        // HNSW candidate list size; 0 for HNSWEFSearch
+	// Tuning for tests and benchmarks; 0 for the defaults.
+	ExactMax      int // most stored chunks searched exactly (exactSearchMax)
+	MaxScanTuples int // most index tuples one scan visits (HNSWMaxScanTuples)
 }
 
 // SearchChunkVectors returns the user's k chunks nearest to the raw query
@@ -161,9 +165,15 @@ type VectorSearch struct {
 // an iterative scan filtered to the user.
 func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query []float32, opt VectorSearch) ([]ChunkHit, error) {
 	k, documentID := opt.K, opt.DocumentID
-	efSearch := opt.EFSearch
+	efSearch, exactMax, maxScan := opt.EFSearch, opt.ExactMax, opt.MaxScanTuples
 	if efSearch <= 0 {
 		efSearch = HNSWEFSearch
+	}
+	if exactMax <= 0 {
+		exactMax = exactSearchMax
+	}
+	if maxScan <= 0 {
+		maxScan = HNSWMaxScanTuples
 	}
 	if len(query) != EmbeddingDims {
 		return nil, fmt.Errorf("search chunks: query of %d dimensions, want %d", len(query), EmbeddingDims)
@@ -183,38 +193,49 @@ func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query 
 		if err := tx.db.QueryRow(ctx, `SELECT coalesce(sum(chunks_total), 0) FROM documents WHERE user_id = $1 AND status = 'ready'`, userID).Scan(&stored); err != nil {
 			return fmt.Errorf("search chunks: %w", err)
 		}
-		var rows pgx.Rows
-		var err error
-		if documentID != nil || stored <= exactSearchMax {
-			// Few vectors: an exact scan through the btree on the owner
-			// (the "+ 0" keeps the planner off the HNSW ordering).
-			rows, err = tx.db.Query(ctx, `
+		exact := func() error {
+			// An exact scan through the btree on the owner (the "+ 0"
+			// keeps the planner off the HNSW ordering).
+			rows, err := tx.db.Query(ctx, `
 				SELECT id, document_id, 1 - (embedding <=> $2) FROM chunks
 				WHERE user_id = $1 AND ($4::uuid IS NULL OR document_id = $4)
 				ORDER BY (embedding <=> $2) + 0, id LIMIT $3`,
 				userID, pgvector.NewVector(q), k, documentID)
-		} else {
-			// A custom plan each time: a generic plan knows neither the
-			// owner's share of the rows nor the limit.
-			if _, err := tx.db.Exec(ctx, fmt.Sprintf(`SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %d; SET LOCAL hnsw.max_scan_tuples = %d`,
-				max(efSearch, k), HNSWMaxScanTuples)); err != nil {
-				return fmt.Errorf("search chunks: settings: %w", err)
+			if err != nil {
+				return fmt.Errorf("search chunks: %w", err)
 			}
-			rows, err = tx.db.Query(ctx, `
-				WITH nearest AS MATERIALIZED (
-					SELECT id, document_id, embedding <=> $2 AS distance FROM chunks
-					WHERE user_id = $1
-					ORDER BY embedding <=> $2 LIMIT $3
-				)
-				SELECT id, document_id, 1 - distance FROM nearest ORDER BY distance, id`,
-				userID, pgvector.NewVector(q), k)
+			if hits, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ChunkHit]); err != nil {
+				return fmt.Errorf("search chunks: %w", err)
+			}
+			return nil
 		}
+		if documentID != nil || stored <= exactMax {
+			return exact()
+		}
+		// A custom plan each time: a generic plan knows neither the
+		// owner's share of the rows nor the limit.
+		if _, err := tx.db.Exec(ctx, fmt.Sprintf(`SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %d; SET LOCAL hnsw.max_scan_tuples = %d`,
+			max(efSearch, k), maxScan)); err != nil {
+			return fmt.Errorf("search chunks: settings: %w", err)
+		}
+		rows, err := tx.db.Query(ctx, `
+			WITH nearest AS MATERIALIZED (
+				SELECT id, document_id, embedding <=> $2 AS distance FROM chunks
+				WHERE user_id = $1
+				ORDER BY embedding <=> $2 LIMIT $3
+			)
+			SELECT id, document_id, 1 - distance FROM nearest ORDER BY distance, id`,
+			userID, pgvector.NewVector(q), k)
 		if err != nil {
 			return fmt.Errorf("search chunks: %w", err)
 		}
-		hits, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ChunkHit])
-		if err != nil {
+		if hits, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ChunkHit]); err != nil {
 			return fmt.Errorf("search chunks: %w", err)
+		}
+		if len(hits) < min(k, stored) {
+			// The index scan gave up (max_scan_tuples) before finding k of
+			// this user's vectors among everyone's: answer exactly.
+			return exact()
 		}
 		return nil
 	})

@@ -3,12 +3,15 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"confidant/inference/simbackend"
+	"confidant/internal/testdb"
 	"confidant/store"
 )
 
@@ -177,5 +180,91 @@ func TestDocumentListPagination(t *testing.T) {
 	}
 	if seen != 5 {
 		t.Fatalf("saw %d documents", seen)
+	}
+}
+
+// TestVectorSearchThroughHNSW checks the index path: a user's search walks
+// the HNSW index over every user's vectors (filtered to the user) and
+// agrees with exact search; when the scan gives up before finding enough
+// of the user's vectors, the answer falls back to exact and is complete.
+func TestVectorSearchThroughHNSW(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, url := testdb.NewWithURL(t)
+	// One connection, so this test reads its own index statistics; the
+	// planner is steered off sequential scans and sorts, which win on a
+	// table this small.
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1
+	cfg.ConnConfig.RuntimeParams["enable_seqscan"] = "off"
+	cfg.ConnConfig.RuntimeParams["enable_sort"] = "off"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	kr, reg := testdb.Keys(t)
+	s := store.New(pool, kr, reg)
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	for _, u := range []struct {
+		id   uuid.UUID
+		n    int
+		name string
+	}{{alice.ID, 150, "alice"}, {bob.ID, 1500, "bob"}} {
+		var texts []string
+		for i := range u.n {
+			texts = append(texts, fmt.Sprintf("%s note %d about topic %d and theme %d", u.name, i, i%37, i%11))
+		}
+		mustDocument(t, s, u.id, u.name+".txt", texts...)
+	}
+	indexScans := func() int64 {
+		var n int64
+		if _, err := pool.Exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
+			t.Fatal(err)
+		}
+		if err := pool.QueryRow(ctx, `SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'chunks_embedding'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	q := simbackend.Embed("note about topic 5 and theme 3")
+	exact, err := s.SearchChunkVectors(ctx, alice.ID, q, store.VectorSearch{K: 10, ExactMax: 1 << 30})
+	if err != nil || len(exact) != 10 {
+		t.Fatalf("exact: %d hits, %v", len(exact), err)
+	}
+	before := indexScans()
+	approx, err := s.SearchChunkVectors(ctx, alice.ID, q, store.VectorSearch{K: 10, ExactMax: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := indexScans(); after <= before {
+		t.Fatalf("the HNSW index was not used (idx_scan %d → %d)", before, after)
+	}
+	same := 0
+	for _, h := range approx {
+		for _, e := range exact {
+			if h.ID == e.ID {
+				same++
+			}
+		}
+	}
+	if len(approx) != 10 || same < 8 {
+		t.Fatalf("HNSW found %d hits, %d of the exact top 10", len(approx), same)
+	}
+	// A scan allowed 5 index tuples cannot find 10 of alice's vectors.
+	fallback, err := s.SearchChunkVectors(ctx, alice.ID, q, store.VectorSearch{K: 10, ExactMax: 1, MaxScanTuples: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fallback) != 10 {
+		t.Fatalf("fallback found %d hits", len(fallback))
+	}
+	for i := range fallback {
+		if fallback[i].ID != exact[i].ID {
+			t.Fatalf("fallback hit %d differs from exact search", i)
+		}
 	}
 }
