@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -201,6 +204,7 @@ func (s *Service) Upload(ctx context.Context, userID uuid.UUID, files []Upload) 
 	var docs []store.NewDocument
 	now := s.opt.Now()
 	for _, f := range files {
+		f.Name = cleanName(f.Name)
 		out := UploadedFile{Name: f.Name}
 		kind, err := s.check(f)
 		if err != nil {
@@ -253,6 +257,32 @@ func (s *Service) Upload(ctx context.Context, userID uuid.UUID, files []Upload) 
 		}
 	}
 	return res, nil
+}
+
+// maxNameRunes bounds a stored file name.
+const maxNameRunes = 255
+
+// cleanName is a file name as stored: valid UTF-8, without control
+// characters, at most maxNameRunes long, never empty.
+func cleanName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, "\uFFFD"))
+	name = strings.TrimSpace(name)
+	if r := []rune(name); len(r) > maxNameRunes {
+		ext := []rune(path.Ext(name)) // kept: it says the file's kind
+		if len(ext) > 16 {
+			ext = nil
+		}
+		name = string(r[:maxNameRunes-len(ext)]) + string(ext)
+	}
+	if name == "" {
+		return "untitled"
+	}
+	return name
 }
 
 // check refuses what can be told without reading the file through.
