@@ -13,8 +13,9 @@ import (
 // DocumentsPage serves the Documents page: list with live progress,
 // multi-file upload (a plain form, drag and drop on top), delete.
 type DocumentsPage struct {
-	Pages   *Pages
-	Service DocumentService
+	Pages    *Pages
+	Service  DocumentService
+	Passages Searcher
 }
 
 // pageDocuments is how many documents the page shows.
@@ -112,4 +113,21 @@ func (h *DocumentsPage) Delete(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/documents?done=deleted")
+}
+
+// Passage shows one passage of a document: where a citation leads.
+func (h *DocumentsPage) Passage(c echo.Context) error {
+	user, id, err := userAndID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := h.Passages.Passage(c.Request().Context(), user.ID, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound
+		}
+		return err
+	}
+	d := views.PassageData{DocumentName: r.DocumentName, Heading: r.Heading, Text: r.Text, Ordinal: r.Ordinal}
+	return render(c, http.StatusOK, views.PassagePage(h.Pages.Page(c, r.DocumentName, ""), d))
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,11 +11,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"confidant/rag"
+	"confidant/store"
 )
 
-// Searcher finds passages in a user's documents (rag.Retriever).
+// Searcher finds passages in a user's documents (rag.Service).
 type Searcher interface {
 	Search(ctx context.Context, userID uuid.UUID, query string, opt rag.SearchOptions) ([]rag.Result, error)
+	Passage(ctx context.Context, userID, chunkID uuid.UUID) (rag.Result, error)
 }
 
 // Search serves GET /api/search.
@@ -31,7 +34,28 @@ type apiPassage struct {
 	ChunkID      string  `json:"chunk_id"`
 	Heading      string  `json:"heading"`
 	Text         string  `json:"text"`
-	Score        float64 `json:"score"`
+	Score        float64 `json:"score,omitempty"`
+}
+
+func toAPIPassage(r rag.Result) apiPassage {
+	return apiPassage{DocumentID: r.DocumentID.String(), DocumentName: r.DocumentName, ChunkID: r.ChunkID.String(),
+		Heading: r.Heading, Text: r.Text, Score: r.Score}
+}
+
+// Passage returns one passage by its chunk id: what a citation opens.
+func (h *Search) Passage(c echo.Context) error {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return documentNotFound()
+	}
+	r, err := h.Searcher.Passage(c.Request().Context(), apiUser(c).ID, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return documentNotFound()
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIPassage(r))
 }
 
 // Search returns the passages of the user's documents that best match q,
@@ -61,8 +85,7 @@ func (h *Search) Search(c echo.Context) error {
 	}
 	out := list[apiPassage]{Data: []apiPassage{}}
 	for _, r := range results {
-		out.Data = append(out.Data, apiPassage{DocumentID: r.DocumentID.String(), DocumentName: r.DocumentName, ChunkID: r.ChunkID.String(),
-			Heading: r.Heading, Text: r.Text, Score: r.Score})
+		out.Data = append(out.Data, toAPIPassage(r))
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -155,6 +155,24 @@ func (s *Service) Search(ctx context.Context, userID uuid.UUID, query string, op
 	return s.retriever.Search(ctx, userID, query, opt)
 }
 
+// Passage returns one of the user's passages with its document's name:
+// what a citation opens. Another user's chunk gives store.ErrNotFound.
+func (s *Service) Passage(ctx context.Context, userID, chunkID uuid.UUID) (Result, error) {
+	chunks, err := s.store.ChunksByIDs(ctx, userID, []uuid.UUID{chunkID})
+	if err != nil {
+		return Result{}, err
+	}
+	c, ok := chunks[chunkID]
+	if !ok {
+		return Result{}, fmt.Errorf("passage: %w", store.ErrNotFound)
+	}
+	d, err := s.store.Document(ctx, userID, c.DocumentID)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{DocumentID: d.ID, DocumentName: d.Name, ChunkID: c.ID, Ordinal: c.Ordinal, Heading: c.Heading, Text: c.Text}, nil
+}
+
 // Start runs the ingestion workers until Stop.
 func (s *Service) Start(ctx context.Context) error {
 	if err := s.river.Start(ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,6 +192,28 @@ func TestDocumentsAPI(t *testing.T) {
 		t.Fatalf("search: %+v", found)
 	}
 	notesID := found.Data[0].DocumentID
+	chunkID := found.Data[0].ChunkID
+
+	// A citation opens the passage: as JSON and as a page, to its owner only.
+	var passage struct {
+		ChunkID      string `json:"chunk_id"`
+		DocumentName string `json:"document_name"`
+		Heading      string `json:"heading"`
+		Text         string `json:"text"`
+	}
+	if code := apiGet(t, srv, readOnly, "/api/passages/"+chunkID, &passage); code != http.StatusOK ||
+		passage.ChunkID != chunkID || passage.Heading != "Travel notes > Lisbon" || !strings.Contains(passage.Text, "number 28") {
+		t.Fatalf("passage: %d %+v", code, passage)
+	}
+	if code := apiGet(t, srv, bobKey, "/api/passages/"+chunkID, nil); code != http.StatusNotFound {
+		t.Fatalf("bob reads alice's passage: %d", code)
+	}
+	if res, body := alice.Get("/passages/" + chunkID); res.StatusCode != http.StatusOK || !strings.Contains(body, "number 28 climbs") || !strings.Contains(body, "notes.docx") {
+		t.Fatalf("passage page: %d", res.StatusCode)
+	}
+	if res, body := bob.Get("/passages/" + chunkID); res.StatusCode != http.StatusNotFound || strings.Contains(body, "number 28") {
+		t.Fatalf("bob opens alice's passage page: %d", res.StatusCode)
+	}
 	if code := apiGet(t, srv, bobKey, "/api/search?q="+url.QueryEscape("tram to the castle"), &found); code != http.StatusOK || len(found.Data) != 0 {
 		t.Fatalf("bob finds alice's passages: %d %+v", code, found)
 	}

@@ -191,12 +191,14 @@ func New(d Deps) (*Server, error) {
 		apiGroup.DELETE("/documents/:id", docsH.Delete, handlers.RequireScope(auth.ScopeWrite))
 		apiGroup.GET("/jobs/:id", docsH.Job, handlers.RequireScope(auth.ScopeRead))
 		apiGroup.GET("/search", searchH.Search, handlers.RequireScope(auth.ScopeRead))
-		pageH := &handlers.DocumentsPage{Pages: pages, Service: docs}
+		apiGroup.GET("/passages/:id", searchH.Passage, handlers.RequireScope(auth.ScopeRead))
+		pageH := &handlers.DocumentsPage{Pages: pages, Service: docs, Passages: docs}
 		dg := app.Group("/documents", handlers.RequireUser)
 		dg.GET("", pageH.Index)
 		dg.GET("/list", pageH.List)
 		dg.POST("", pageH.Upload)
 		dg.POST("/:id/delete", pageH.Delete)
+		app.GET("/passages/:id", pageH.Passage, handlers.RequireUser)
 	}
 
 	s := app.Group("/settings", handlers.RequireUser)
