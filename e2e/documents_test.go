@@ -66,6 +66,21 @@ func TestDocumentsUploadProgressDelete(t *testing.T) {
 		el.querySelector('[data-testid="document-name"]').textContent.trim() === 'dropped.md' && el.dataset.status === 'ready')`)
 	tb.waitFor("four documents settled", allSettled(4))
 
+	// Search the documents and open a passage, as a citation would.
+	tb.fill(tid("doc-search"), "tram to the castle")
+	tb.click(tid("doc-search-submit"))
+	tb.waitVisible(tid("doc-result"))
+	if got := tb.text(tid("doc-result")); !strings.Contains(got, "notes.docx") || !strings.Contains(got, "number 28") {
+		t.Errorf("the first result reads %q", got)
+	}
+	tb.screenshot("documents-search")
+	tb.click(tid("doc-result-link"))
+	tb.waitVisible(tid("passage"))
+	if got := tb.text(tid("passage-heading")); got != "Travel notes > Lisbon" {
+		t.Errorf("the passage heading is %q", got)
+	}
+	tb.visit("/documents")
+
 	// Delete the first one, confirming in the dialog.
 	first := tb.text(tid("document-item") + " " + tid("document-name"))
 	tb.click(tid("document-delete"))

@@ -3,9 +3,11 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"confidant/rag"
 	"confidant/store"
 	"confidant/views"
 )
@@ -50,6 +52,17 @@ func (h *DocumentsPage) Index(c echo.Context) error {
 	}
 	if c.QueryParam("done") == "deleted" {
 		d.Notice = "The document is deleted."
+	}
+	if q := strings.TrimSpace(c.QueryParam("q")); q != "" && len(q) <= maxQueryLength {
+		_, user, _ := currentUser(c)
+		results, err := h.Passages.Search(c.Request().Context(), user.ID, q, rag.SearchOptions{Limit: 10})
+		if err != nil {
+			return err
+		}
+		d.Query = q
+		for _, r := range results {
+			d.Results = append(d.Results, views.PassageHit{ChunkID: r.ChunkID.String(), DocumentName: r.DocumentName, Heading: r.Heading, Text: r.Text})
+		}
 	}
 	return render(c, http.StatusOK, views.DocumentsPage(h.Pages.Page(c, "Documents", ""), d))
 }
