@@ -246,6 +246,11 @@ func logPlan(b *testing.B, pool *pgxpool.Pool, user uuid.UUID, q []float32) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	for i, l := range lines {
+		if len(l) > 120 {
+			lines[i] = l[:120] + "…" // the query vector's literal
+		}
+	}
 	b.Logf("plan:\n%s", strings.Join(lines, "\n"))
 }
 
