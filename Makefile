@@ -25,6 +25,7 @@ test: provision-test check-generated vet verifier
 ## bench: benchmarks and load generators (ratios against a baseline in the same run)
 bench: provision build
 	$(GO) test -run '^$$' -bench . -benchmem ./enclave/... ./store/...
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./rag
 	$(GO) run ./internal/loadgen -bin ./$(BIN)
 	$(GO) run ./internal/chatbench -bin ./$(BIN)
 

@@ -1,5 +1,10 @@
 // Package migrations holds Confidant's SQL schema changes and applies them
 // with goose. Files are append-only and each runs in one transaction.
+//
+// River's job tables are not copied in here: River's own migrator applies
+// them right after goose, from the River version in go.mod, and records them
+// in its river_migration table, so upgrading River brings its migrations
+// along and River's tooling sees the schema it expects.
 package migrations
 
 import (
@@ -9,9 +14,12 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed *.sql
@@ -24,6 +32,7 @@ func FS() fs.FS { return files }
 type Migrator struct {
 	db       *sql.DB
 	provider *goose.Provider
+	river    *rivermigrate.Migrator[pgx.Tx]
 }
 
 // New builds a Migrator on the pool's configuration. Close releases it.
@@ -34,19 +43,43 @@ func New(pool *pgxpool.Pool) (*Migrator, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	return &Migrator{db: db, provider: p}, nil
+	river, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrations: river: %w", err)
+	}
+	return &Migrator{db: db, provider: p, river: river}, nil
 }
 
 // Close releases the migrator's connection handle (not the pool).
 func (m *Migrator) Close() error { return m.db.Close() }
 
-// Up applies every pending migration and returns how many ran.
+// Up applies every pending migration, ours then River's, and returns how
+// many ran.
 func (m *Migrator) Up(ctx context.Context) (int, error) {
 	results, err := m.provider.Up(ctx)
 	if err != nil {
 		return len(results), fmt.Errorf("apply migrations: %w", err)
 	}
-	return len(results), nil
+	river, err := m.river.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return len(results), fmt.Errorf("apply river migrations: %w", err)
+	}
+	return len(results) + len(river.Versions), nil
+}
+
+// RiverVersion is the latest River schema version this build applies; it
+// belongs to the schema's identity (test templates are keyed by it).
+func RiverVersion() (int, error) {
+	m, err := rivermigrate.New(riverpgxv5.New(nil), nil)
+	if err != nil {
+		return 0, fmt.Errorf("river migrations: %w", err)
+	}
+	all := m.AllVersions()
+	if len(all) == 0 {
+		return 0, nil
+	}
+	return all[len(all)-1].Version, nil
 }
 
 // Status is one migration's state.
@@ -75,5 +108,13 @@ func (m *Migrator) Pending(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("check pending migrations: %w", err)
 	}
-	return pending, nil
+	if pending {
+		return true, nil
+	}
+	applied, err := m.river.ExistingVersions(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check pending river migrations: %w", err)
+	}
+	all := m.river.AllVersions()
+	return len(applied) < len(all), nil
 }

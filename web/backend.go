@@ -40,6 +40,9 @@ func (b *Backends) Healthy(ctx context.Context) error {
 	return err
 }
 
+// Inference returns the client of the configured backends.
+func (b *Backends) Inference() *inference.Client { return b.client }
+
 // Close stops the in-process simulated backend, if one runs.
 func (b *Backends) Close() {
 	if b.stop != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -21,6 +22,7 @@ import (
 	"confidant/handlers"
 	"confidant/inference"
 	"confidant/memory"
+	"confidant/rag"
 	"confidant/render/markdown"
 	"confidant/static"
 	"confidant/store"
@@ -51,6 +53,9 @@ type Deps struct {
 	Verdicts handlers.BackendVerdicts
 	// Enclave describes the app's identity and measurements.
 	Enclave handlers.EnclaveInfo
+	// Pool runs document ingestion (River on the same Postgres); without
+	// it, or without Inference, the document routes are off.
+	Pool *pgxpool.Pool
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -58,18 +63,30 @@ type Deps struct {
 type Server struct {
 	*echo.Echo
 	chat *chat.Service
+	docs *rag.Service
 }
 
 // Drain lets running answers finish until ctx ends, then interrupts them,
-// committing what they have written.
-func (s *Server) Drain(ctx context.Context) { s.chat.Shutdown(ctx) }
+// committing what they have written; document ingestion stops the same
+// way, and what it cut off is retried at the next start.
+func (s *Server) Drain(ctx context.Context) {
+	s.chat.Shutdown(ctx)
+	if s.docs != nil {
+		_ = s.docs.Stop(ctx)
+	}
+}
 
 // Limits on request bodies.
 const (
-	maxBody     = "4M"
-	authPerSec  = 2
-	authBurst   = 30
-	ceremonyTTL = auth.CeremonyTTL
+	maxBody   = "4M"
+	maxUpload = "64M" // POST /api/documents: up to handlers.MaxUploadFiles files
+	// POST /documents: the form's CSRF field makes the CSRF check parse the
+	// form first, which keeps up to 32 MB in memory; past that it would
+	// spill file contents to temporary files, so the limit stays under.
+	maxFormUpload = "31M"
+	authPerSec    = 2
+	authBurst     = 30
+	ceremonyTTL   = auth.CeremonyTTL
 )
 
 // New builds the echo server with every route registered.
@@ -145,7 +162,10 @@ func New(d Deps) (*Server, error) {
 		},
 	}))
 	e.Use(securityHeaders(d.Config.Secure()))
-	e.Use(middleware.BodyLimit(maxBody))
+	// Body limits apply before routing, so before the CSRF check reads a form.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "" }}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxUpload, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "/api/documents" }}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxFormUpload, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "/documents" }}))
 
 	e.GET("/healthz", health.Healthz)
 	e.GET("/readyz", health.Readyz)
@@ -203,6 +223,31 @@ func New(d Deps) (*Server, error) {
 	apiGroup.POST("/memories", memories.APIAdd, handlers.RequireScope(auth.ScopeWrite))
 	apiGroup.PATCH("/memories/:id", memories.APIEdit, handlers.RequireScope(auth.ScopeWrite))
 	apiGroup.DELETE("/memories/:id", memories.APIDelete, handlers.RequireScope(auth.ScopeWrite))
+	var docs *rag.Service
+	if d.Pool != nil && d.Inference != nil {
+		docs, err = rag.NewService(d.Pool, d.Store, d.Inference, rag.Options{Now: d.Now, Log: d.Log})
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		if err := docs.Start(context.Background()); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		docsH := &handlers.Documents{Service: docs}
+		searchH := &handlers.Search{Searcher: docs}
+		apiGroup.POST("/documents", docsH.Upload, handlers.RequireScope(auth.ScopeWrite))
+		apiGroup.GET("/documents", docsH.List, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.DELETE("/documents/:id", docsH.Delete, handlers.RequireScope(auth.ScopeWrite))
+		apiGroup.GET("/jobs/:id", docsH.Job, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.GET("/search", searchH.Search, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.GET("/passages/:id", searchH.Passage, handlers.RequireScope(auth.ScopeRead))
+		pageH := &handlers.DocumentsPage{Pages: pages, Service: docs, Passages: docs}
+		dg := app.Group("/documents", handlers.RequireUser)
+		dg.GET("", pageH.Index)
+		dg.GET("/list", pageH.List)
+		dg.POST("", pageH.Upload)
+		dg.POST("/:id/delete", pageH.Delete)
+		app.GET("/passages/:id", pageH.Passage, handlers.RequireUser)
+	}
 
 	s := app.Group("/settings", handlers.RequireUser)
 	s.GET("", settings.Index)
@@ -235,5 +280,15 @@ func New(d Deps) (*Server, error) {
 	s.POST("/account/delete/begin", settings.DeleteAccountBegin)
 	s.POST("/account/delete/finish", settings.DeleteAccountFinish)
 
-	return &Server{Echo: e, chat: chatSvc}, nil
+	return &Server{Echo: e, chat: chatSvc, docs: docs}, nil
+}
+
+// uploadRoute names the document upload a request goes to ("" for any
+// other request): uploads have their own, larger body limits.
+func uploadRoute(c echo.Context) string {
+	p := c.Request().URL.Path
+	if c.Request().Method == http.MethodPost && (p == "/api/documents" || p == "/documents") {
+		return p
+	}
+	return ""
 }

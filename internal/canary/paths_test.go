@@ -1,6 +1,9 @@
 package canary
 
 import (
+	"bytes"
+	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -126,6 +129,24 @@ var paths = []path{
 			t.Fatalf("save instructions: %d", res.StatusCode)
 		}
 	}},
+	{"documents, chunks and search", func(t tb, e *env) {
+		key := e.c.CreateAPIKey(e.device, "docs", "read", "write")
+		doc := "# " + e.mark("doc-heading") + "\n\nThe vault code is " + e.mark("doc-text") + " and nothing else.\n"
+		job := uploadDocuments(t, e, key, map[string]string{
+			e.mark("doc-name") + ".md":     doc,
+			e.mark("failed-name") + ".txt": "\xff\xfe\x00 not text",
+		})
+		waitJob(t, e, key, job)
+		var found struct {
+			Data []struct {
+				Text string `json:"text"`
+			} `json:"data"`
+		}
+		apiGetJSON(t, e, key, "/api/search?q="+url.QueryEscape("vault code "+e.mark("search-query")), &found)
+		if len(found.Data) == 0 || !strings.Contains(found.Data[0].Text, "doc-text") {
+			t.Fatalf("search did not find the document: %+v", found)
+		}
+	}},
 	{"recovery code regeneration", func(t tb, e *env) {
 		e.c.Get("/settings/recovery")
 		out := e.c.Ceremony("/settings/recovery/begin", map[string]string{}, "/settings/recovery/finish", e.device.Get)
@@ -137,3 +158,60 @@ var (
 	answerIDPattern   = regexp.MustCompile(`data-testid="turn-assistant"[\s\S]*?id="raw-([0-9a-f-]{36})"`)
 	signedTextPattern = regexp.MustCompile(`data-testid="evidence-text">([0-9a-f]{64}):([0-9a-f]{64})<`)
 )
+
+// uploadDocuments posts files to /api/documents and returns the job id.
+func uploadDocuments(t tb, e *env, key string, files map[string]string) string {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for name, content := range files {
+		w, err := mw.CreateFormFile("file", name)
+		if err != nil {
+			t.Fatalf("multipart: %v", err)
+		}
+		w.Write([]byte(content))
+	}
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, e.c.Base+"/api/documents", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, out := e.c.Do(req)
+	var ans struct {
+		Job struct {
+			ID string `json:"id"`
+		} `json:"job"`
+	}
+	if res.StatusCode != http.StatusAccepted || json.Unmarshal(out, &ans) != nil {
+		t.Fatalf("upload: %d %s", res.StatusCode, out)
+	}
+	return ans.Job.ID
+}
+
+// waitJob polls a job until its documents are ingested or refused.
+func waitJob(t tb, e *env, key, id string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var job struct {
+			State string `json:"state"`
+		}
+		apiGetJSON(t, e, key, "/api/jobs/"+id, &job)
+		if job.State == "done" || job.State == "failed" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job still %s", job.State)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func apiGetJSON(t tb, e *env, key, path string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.c.Base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, out := e.c.Do(req)
+	if res.StatusCode != http.StatusOK || json.Unmarshal(out, v) != nil {
+		t.Fatalf("GET %s: %d %s", path, res.StatusCode, out)
+	}
+}

@@ -152,6 +152,11 @@ func migrationsHash() (string, error) {
 		return "", fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
+	river, err := migrations.RiverVersion()
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(h, "river\x00%d\x00", river)
 	for _, n := range names {
 		b, err := fs.ReadFile(migrations.FS(), n)
 		if err != nil {
