@@ -36,6 +36,9 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	if recall {
 		prompt = s.withMemories(ctx, conv.UserID, answer.ID, prompt)
 	}
+	if conv.Documents != "" && s.opt.Documents != nil {
+		prompt = s.withSources(ctx, conv.UserID, answer.ID, conv.Documents, prompt)
+	}
 	receipt, err := s.stream(ctx, conv.Model, prompt, func(delta string) error {
 		l.append(delta)
 		return nil

@@ -54,8 +54,11 @@ type Options struct {
 	// Memory, when set, is read before and taught after answers in the app
 	// (not the API's, nor temporary chats).
 	Memory Memory
-	Now    func() time.Time
-	Log    *slog.Logger
+	// Documents, when set, gives app answers passages of the documents
+	// their conversation answers from.
+	Documents Documents
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // Service is the chat domain. Generations run on a context of their own,
@@ -130,6 +133,7 @@ func (s *Service) Send(ctx context.Context, userID, conversationID uuid.UUID, co
 type NewChat struct {
 	Model     string // "" for the default
 	Temporary bool   // neither reads nor writes memory
+	Documents string // answer from the user's documents: "" none, "all", or a document id
 }
 
 // SendWith is Send with the settings of a new conversation.
@@ -145,7 +149,7 @@ func (s *Service) SendWith(ctx context.Context, userID, conversationID uuid.UUID
 			model = s.opt.DefaultModel
 		}
 		id, _ := uuid.NewV7()
-		p.conv, p.isNew = store.Conversation{ID: id, UserID: userID, Model: model, Temporary: nc.Temporary, CreatedAt: s.opt.Now()}, true
+		p.conv, p.isNew = store.Conversation{ID: id, UserID: userID, Model: model, Temporary: nc.Temporary, Documents: nc.Documents, CreatedAt: s.opt.Now()}, true
 	} else {
 		if p.conv, err = s.conversation(ctx, userID, conversationID); err != nil {
 			return Sent{}, err

@@ -35,6 +35,53 @@ type Chat struct {
 	Markdown Markdown
 	Models   Models
 	Now      func() time.Time
+	// Documents lists the user's documents a chat can answer from; nil
+	// when documents are off.
+	Documents DocumentLister
+}
+
+// DocumentLister lists a user's documents (rag.Service).
+type DocumentLister interface {
+	Documents(ctx context.Context, userID uuid.UUID, cursor string, limit int) (store.DocumentPage, error)
+}
+
+// maxDocumentChoices bounds the documents offered in a chat's picker.
+const maxDocumentChoices = 200
+
+// documentChoices are the user's ready documents, for the chat's picker.
+func (h *Chat) documentChoices(ctx context.Context, userID uuid.UUID) ([]views.DocChoice, error) {
+	if h.Documents == nil {
+		return nil, nil
+	}
+	page, err := h.Documents.Documents(ctx, userID, "", maxDocumentChoices)
+	if err != nil {
+		return nil, err
+	}
+	var out []views.DocChoice
+	for _, d := range page.Items {
+		if d.Status == store.DocumentReady {
+			out = append(out, views.DocChoice{ID: d.ID.String(), Name: d.Name})
+		}
+	}
+	return out, nil
+}
+
+// documentScope checks a chosen scope: "", "all" or one of the user's
+// ready documents.
+func (h *Chat) documentScope(ctx context.Context, userID uuid.UUID, scope string) (string, error) {
+	if scope == "" || scope == "all" {
+		return scope, nil
+	}
+	choices, err := h.documentChoices(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range choices {
+		if c.ID == scope {
+			return scope, nil
+		}
+	}
+	return "", echo.NewHTTPError(http.StatusBadRequest, "That document is not available: it may still be processing, or it was deleted.")
 }
 
 func (h *Chat) now() time.Time {
@@ -53,12 +100,16 @@ const (
 
 // New shows an empty chat.
 func (h *Chat) New(c echo.Context) error {
-	_, _, err := currentUser(c)
+	_, user, err := currentUser(c)
 	if err != nil {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
 	models := h.Models.ModelIDs(c.Request().Context())
 	d := views.ChatData{Models: models}
+	if d.DocChoices, err = h.documentChoices(c.Request().Context(), user.ID); err != nil {
+		return err
+	}
+	d.DocumentsOn = h.Documents != nil
 	if len(models) > 0 {
 		d.Model = models[0]
 	}
@@ -80,7 +131,10 @@ func (h *Chat) Show(c echo.Context) error {
 		return err
 	}
 	d := views.ChatData{ConvID: conv.ID.String(), Title: conv.Title, Model: conv.Model, Pinned: conv.Pinned, Archived: conv.Archived,
-		Temporary: conv.Temporary, Models: h.Models.ModelIDs(c.Request().Context())}
+		Temporary: conv.Temporary, Documents: conv.Documents, DocumentsOn: h.Documents != nil, Models: h.Models.ModelIDs(c.Request().Context())}
+	if d.DocChoices, err = h.documentChoices(c.Request().Context(), user.ID); err != nil {
+		return err
+	}
 	from := max(0, len(turns)-turnWindow)
 	if c.QueryParam("all") == "1" {
 		from = 0 // without JavaScript, "Earlier messages" shows everything
@@ -95,7 +149,7 @@ func (h *Chat) Show(c echo.Context) error {
 		d.Streaming = d.Streaming || v.Streaming
 		d.Turns = append(d.Turns, v)
 	}
-	if err := h.attachMemories(c.Request().Context(), user.ID, d.Turns); err != nil {
+	if err := h.attachContext(c.Request().Context(), user.ID, d.Turns); err != nil {
 		return err
 	}
 	title := conv.Title
@@ -119,8 +173,9 @@ func (h *Chat) turnView(t chat.Turn) views.TurnView {
 	return v
 }
 
-// attachMemories fills in the memories each answer was given.
-func (h *Chat) attachMemories(ctx context.Context, userID uuid.UUID, turns []views.TurnView) error {
+// attachContext fills in what each answer was given: memories, and
+// passages of documents to cite.
+func (h *Chat) attachContext(ctx context.Context, userID uuid.UUID, turns []views.TurnView) error {
 	var ids []uuid.UUID
 	for _, t := range turns {
 		if t.Role == store.RoleAssistant {
@@ -129,14 +184,22 @@ func (h *Chat) attachMemories(ctx context.Context, userID uuid.UUID, turns []vie
 			}
 		}
 	}
-	byMessage, err := h.Store.MessageMemories(ctx, userID, ids)
-	if err != nil || len(byMessage) == 0 {
+	memories, err := h.Store.MessageMemories(ctx, userID, ids)
+	if err != nil {
+		return err
+	}
+	sources, err := h.Store.MessageSources(ctx, userID, ids)
+	if err != nil {
 		return err
 	}
 	for i := range turns {
 		id, _ := uuid.Parse(turns[i].ID)
-		for _, m := range byMessage[id] {
+		for _, m := range memories[id] {
 			turns[i].Memories = append(turns[i].Memories, m.Text)
+		}
+		for _, src := range sources[id] {
+			turns[i].Sources = append(turns[i].Sources, views.SourceView{N: src.Ordinal, Document: src.DocumentName,
+				Heading: src.Heading, Href: "/passages/" + src.ChunkID.String()})
 		}
 	}
 	return nil
@@ -276,7 +339,7 @@ func (h *Chat) Earlier(c echo.Context) error {
 		h.addCheck(&v, t, checks)
 		d.Turns = append(d.Turns, v)
 	}
-	if err := h.attachMemories(c.Request().Context(), user.ID, d.Turns); err != nil {
+	if err := h.attachContext(c.Request().Context(), user.ID, d.Turns); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, views.EarlierTurns(h.Pages.Fragment(c, ""), d))

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
@@ -26,8 +27,12 @@ func (h *Chat) Create(c echo.Context) error {
 	if model != "" && !h.knownModel(c, model) {
 		return echo.NewHTTPError(http.StatusBadRequest, "That model is not available.")
 	}
+	scope, err := h.documentScope(c.Request().Context(), user.ID, c.FormValue("documents"))
+	if err != nil {
+		return err
+	}
 	sent, err := h.Service.SendWith(c.Request().Context(), user.ID, uuid.Nil, c.FormValue("content"),
-		chat.NewChat{Model: model, Temporary: c.FormValue("temporary") == "1"})
+		chat.NewChat{Model: model, Temporary: c.FormValue("temporary") == "1", Documents: scope})
 	if err != nil {
 		return err
 	}
@@ -115,6 +120,9 @@ type streamEvent struct {
 	// Memories is the list of memories the answer was given, rendered,
 	// with the last event.
 	Memories string `json:"memories,omitempty"`
+	// Sources is the list of passages the answer cites, rendered, with
+	// the last event.
+	Sources string `json:"sources,omitempty"`
 }
 
 // Stream sends a running answer as server-sent events: the whole answer
@@ -144,7 +152,7 @@ func (h *Chat) Stream(c echo.Context) error {
 		ev := streamEvent{HTML: string(h.html(s.Content)), Status: s.Status, Notice: h.notice(c.Request().Context(), user.ID, msgID, s)}
 		if final {
 			ev.Text = s.Content
-			ev.Memories = h.memoriesHTML(c, user.ID, msgID)
+			ev.Memories, ev.Sources = h.contextHTML(c, user.ID, msgID)
 		}
 		data, err := json.Marshal(ev)
 		if err != nil {
@@ -169,18 +177,43 @@ func (h *Chat) Stream(c echo.Context) error {
 	return nil
 }
 
-// memoriesHTML renders the memories an answer was given ("" for none, or
-// when they cannot be read: the answer matters more).
-func (h *Chat) memoriesHTML(c echo.Context, userID, msgID uuid.UUID) string {
+// contextHTML renders the memories and sources an answer was given ("" for
+// none, or when they cannot be read: the answer matters more).
+func (h *Chat) contextHTML(c echo.Context, userID, msgID uuid.UUID) (memories, sources string) {
 	turn := []views.TurnView{{ID: msgID.String(), Role: store.RoleAssistant}}
-	if err := h.attachMemories(c.Request().Context(), userID, turn); err != nil || len(turn[0].Memories) == 0 {
-		return ""
+	if err := h.attachContext(c.Request().Context(), userID, turn); err != nil {
+		return "", ""
 	}
-	var b strings.Builder
-	if err := views.TurnMemories(turn[0].Memories).Render(c.Request().Context(), &b); err != nil {
-		return ""
+	render := func(comp templ.Component) string {
+		var b strings.Builder
+		if err := comp.Render(c.Request().Context(), &b); err != nil {
+			return ""
+		}
+		return b.String()
 	}
-	return b.String()
+	if len(turn[0].Memories) > 0 {
+		memories = render(views.TurnMemories(turn[0].Memories))
+	}
+	if len(turn[0].Sources) > 0 {
+		sources = render(views.TurnSources(turn[0].Sources))
+	}
+	return memories, sources
+}
+
+// SetDocuments sets which documents a conversation answers from.
+func (h *Chat) SetDocuments(c echo.Context) error {
+	_, user, convID, err := h.convParams(c)
+	if err != nil {
+		return err
+	}
+	scope, err := h.documentScope(c.Request().Context(), user.ID, c.FormValue("documents"))
+	if err != nil {
+		return err
+	}
+	if err := h.Store.SetConversationDocuments(c.Request().Context(), user.ID, convID, scope); err != nil {
+		return convNotFound(err)
+	}
+	return seeOther(c, "/c/"+convID.String())
 }
 
 // Rename sets a conversation's title.

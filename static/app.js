@@ -508,6 +508,8 @@
         if (raw && typeof data.text === 'string') raw.value = data.text;
         var mems = turn.querySelector('[data-memories]');
         if (mems && data.memories) mems.outerHTML = data.memories; // rendered and escaped on the server
+        var srcs = turn.querySelector('[data-sources]');
+        if (srcs && data.sources) srcs.outerHTML = data.sources; // rendered and escaped on the server
         // The answer's verification badge loads now that it has ended.
         var slot = turn.querySelector('[data-badge-slot]');
         if (slot && window.htmx) window.htmx.trigger(slot, 'answer-ended');

@@ -21,17 +21,18 @@ type Conversation struct {
 	Archived    bool
 	CurrentLeaf *uuid.UUID // the message at the tip of the branch on show
 	Temporary   bool       // neither reads nor writes memory
+	Documents   string     // answers from the user's documents: "" none, "all", or a document id
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
 
-const conversationColumns = `id, user_id, title_sealed, model, pinned, archived, current_leaf, temporary, created_at, updated_at`
+const conversationColumns = `id, user_id, title_sealed, model, pinned, archived, current_leaf, temporary, documents, created_at, updated_at`
 
 func scanConversation(k userKey) pgx.RowToFunc[Conversation] {
 	return func(row pgx.CollectableRow) (Conversation, error) {
 		var c Conversation
 		var title []byte
-		if err := row.Scan(&c.ID, &c.UserID, &title, &c.Model, &c.Pinned, &c.Archived, &c.CurrentLeaf, &c.Temporary, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		if err := row.Scan(&c.ID, &c.UserID, &title, &c.Model, &c.Pinned, &c.Archived, &c.CurrentLeaf, &c.Temporary, &c.Documents, &c.CreatedAt, &c.UpdatedAt); err != nil {
 			return Conversation{}, err
 		}
 		if title != nil {
@@ -58,9 +59,9 @@ func (s *Store) CreateConversation(ctx context.Context, c Conversation) error {
 	}
 	return s.InTx(ctx, func(tx *Store) error {
 		_, err := tx.db.Exec(ctx, `
-			INSERT INTO conversations (id, user_id, title_sealed, model, pinned, archived, current_leaf, temporary, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-			c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, c.CurrentLeaf, c.Temporary, c.CreatedAt)
+			INSERT INTO conversations (id, user_id, title_sealed, model, pinned, archived, current_leaf, temporary, documents, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+			c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, c.CurrentLeaf, c.Temporary, c.Documents, c.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("create conversation: %w", err)
 		}

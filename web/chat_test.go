@@ -38,7 +38,7 @@ func lastAnswerStream(t *testing.T, conv, page string) string {
 type sseEvent struct {
 	ID, Event string
 	Data      struct {
-		HTML, Status, Notice, Text, Memories string
+		HTML, Status, Notice, Text, Memories, Sources string
 	}
 }
 

@@ -128,7 +128,19 @@ func New(d Deps) (*Server, error) {
 	}
 	memories := &handlers.Memories{Settings: settings, Store: d.Store,
 		Service: memory.New(d.Store, embedder, memory.Options{Now: d.Now, Log: d.Log})}
+	var docs *rag.Service
+	if d.Pool != nil && d.Inference != nil {
+		if docs, err = rag.NewService(d.Pool, d.Store, d.Inference, rag.Options{Now: d.Now, Log: d.Log}); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		if err := docs.Start(context.Background()); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+	}
 	chatOpts := chat.Options{Now: d.Now, Log: d.Log}
+	if docs != nil {
+		chatOpts.Documents = chatDocuments{docs}
+	}
 	if d.Inference != nil {
 		chatOpts.Memory = chatMemory{svc: memories.Service, backend: d.Inference}
 	}
@@ -140,6 +152,9 @@ func New(d Deps) (*Server, error) {
 	}
 	assets.Add("code.css", []byte(codeCSS))
 	chatH := &handlers.Chat{Pages: pages, Service: chatSvc, Store: d.Store, Markdown: md, Models: d.Models, Now: d.Now}
+	if docs != nil {
+		chatH.Documents = docs
+	}
 	pages.Conversations = chatH.SidebarFor
 	responses := attestation.NewResponses(d.Store, d.Reporter.Signers(), d.Now)
 	att := &handlers.Attestation{Reporter: d.Reporter, Responses: responses}
@@ -204,6 +219,7 @@ func New(d Deps) (*Server, error) {
 	c.POST("/:id/rename", chatH.Rename)
 	c.POST("/:id/pin", chatH.Pin)
 	c.POST("/:id/model", chatH.SetModel)
+	c.POST("/:id/documents", chatH.SetDocuments)
 	c.POST("/:id/archive", chatH.Archive)
 	c.POST("/:id/delete", chatH.Delete)
 	c.GET("/:id/m/:mid/stream", chatH.Stream)
@@ -223,15 +239,7 @@ func New(d Deps) (*Server, error) {
 	apiGroup.POST("/memories", memories.APIAdd, handlers.RequireScope(auth.ScopeWrite))
 	apiGroup.PATCH("/memories/:id", memories.APIEdit, handlers.RequireScope(auth.ScopeWrite))
 	apiGroup.DELETE("/memories/:id", memories.APIDelete, handlers.RequireScope(auth.ScopeWrite))
-	var docs *rag.Service
-	if d.Pool != nil && d.Inference != nil {
-		docs, err = rag.NewService(d.Pool, d.Store, d.Inference, rag.Options{Now: d.Now, Log: d.Log})
-		if err != nil {
-			return nil, fmt.Errorf("web: %w", err)
-		}
-		if err := docs.Start(context.Background()); err != nil {
-			return nil, fmt.Errorf("web: %w", err)
-		}
+	if docs != nil {
 		docsH := &handlers.Documents{Service: docs}
 		searchH := &handlers.Search{Searcher: docs}
 		apiGroup.POST("/documents", docsH.Upload, handlers.RequireScope(auth.ScopeWrite))
