@@ -8,11 +8,15 @@ import (
 	"github.com/google/uuid"
 )
 
+// CollectionScope prefixes a collection's id in a conversation's
+// documents scope ("collection:<id>").
+const CollectionScope = "collection:"
+
 // Documents finds passages of the user's documents for an answer
 // (rag.Service, adapted in web).
 type Documents interface {
-	// Passages returns the passages relevant to query within scope: "all"
-	// or a document id.
+	// Passages returns the passages relevant to query within scope: "all",
+	// a document id, or CollectionScope and a collection id.
 	Passages(ctx context.Context, userID uuid.UUID, query, scope string) ([]Passage, error)
 }
 

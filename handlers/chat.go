@@ -48,16 +48,25 @@ type DocumentLister interface {
 // maxDocumentChoices bounds the documents offered in a chat's picker.
 const maxDocumentChoices = 200
 
-// documentChoices are the user's ready documents, for the chat's picker.
+// documentChoices are the user's collections and ready documents, for
+// the chat's picker; collections come first, their values prefixed with
+// chat.CollectionScope.
 func (h *Chat) documentChoices(ctx context.Context, userID uuid.UUID) ([]views.DocChoice, error) {
 	if h.Documents == nil {
 		return nil, nil
+	}
+	cols, err := h.Store.Collections(ctx, userID)
+	if err != nil {
+		return nil, err
 	}
 	page, err := h.Documents.Documents(ctx, userID, "", maxDocumentChoices)
 	if err != nil {
 		return nil, err
 	}
 	var out []views.DocChoice
+	for _, c := range cols {
+		out = append(out, views.DocChoice{ID: chat.CollectionScope + c.ID.String(), Name: c.Name, Collection: true})
+	}
 	for _, d := range page.Items {
 		if d.Status == store.DocumentReady {
 			out = append(out, views.DocChoice{ID: d.ID.String(), Name: d.Name})
@@ -66,8 +75,8 @@ func (h *Chat) documentChoices(ctx context.Context, userID uuid.UUID) ([]views.D
 	return out, nil
 }
 
-// documentScope checks a chosen scope: "", "all" or one of the user's
-// ready documents.
+// documentScope checks a chosen scope: "", "all", one of the user's
+// collections or one of their ready documents.
 func (h *Chat) documentScope(ctx context.Context, userID uuid.UUID, scope string) (string, error) {
 	if scope == "" || scope == "all" {
 		return scope, nil
@@ -81,7 +90,7 @@ func (h *Chat) documentScope(ctx context.Context, userID uuid.UUID, scope string
 			return scope, nil
 		}
 	}
-	return "", echo.NewHTTPError(http.StatusBadRequest, "That document is not available: it may still be processing, or it was deleted.")
+	return "", echo.NewHTTPError(http.StatusBadRequest, "That document or collection is not available: it may still be processing, or it was deleted.")
 }
 
 func (h *Chat) now() time.Time {

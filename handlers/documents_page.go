@@ -4,7 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
+	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"confidant/rag"
@@ -18,7 +21,12 @@ type DocumentsPage struct {
 	Pages    *Pages
 	Service  DocumentService
 	Passages Searcher
+	Store    *store.Store // collections
+	Now      func() time.Time
 }
+
+// maxCollectionName bounds a collection's name.
+const maxCollectionName = 80
 
 // pageDocuments is how many documents the page shows.
 const pageDocuments = 200
@@ -32,16 +40,89 @@ func (h *DocumentsPage) data(c echo.Context) (views.DocumentsData, error) {
 	if err != nil {
 		return views.DocumentsData{}, err
 	}
+	cols, err := h.Store.Collections(c.Request().Context(), user.ID)
+	if err != nil {
+		return views.DocumentsData{}, err
+	}
 	d := views.DocumentsData{MaxSize: h.Service.MaxFileSize()}
+	for _, col := range cols {
+		d.Collections = append(d.Collections, views.CollectionRow{ID: col.ID.String(), Name: col.Name, Documents: col.Documents})
+	}
 	for _, doc := range page.Items {
 		d.Docs = append(d.Docs, toDocumentRow(doc))
 	}
 	return d, nil
 }
 
+// CreateCollection adds a collection named in the form.
+func (h *DocumentsPage) CreateCollection(c echo.Context) error {
+	_, user, err := currentUser(c)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(c.FormValue("name"))
+	if name == "" || utf8.RuneCountInString(name) > maxCollectionName {
+		return echo.NewHTTPError(http.StatusBadRequest, "A collection needs a name of at most 80 characters.")
+	}
+	now := time.Now()
+	if h.Now != nil {
+		now = h.Now()
+	}
+	if err := h.Store.CreateCollection(c.Request().Context(), store.Collection{ID: uuid.New(), UserID: user.ID, Name: name, CreatedAt: now}); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/documents?done=collection")
+}
+
+// DeleteCollection removes a collection; its documents stay.
+func (h *DocumentsPage) DeleteCollection(c echo.Context) error {
+	user, id, err := userAndID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.Store.DeleteCollection(c.Request().Context(), user.ID, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/documents?done=collection-deleted")
+}
+
+// MoveDocument puts a document in the collection chosen in the form ("" for
+// none).
+func (h *DocumentsPage) MoveDocument(c echo.Context) error {
+	user, id, err := userAndID(c, "id")
+	if err != nil {
+		return err
+	}
+	var col *uuid.UUID
+	if v := c.FormValue("collection"); v != "" {
+		cid, err := uuid.Parse(v)
+		if err != nil {
+			return errNotFound
+		}
+		col = &cid
+	}
+	if err := h.Store.SetDocumentCollection(c.Request().Context(), user.ID, id, col); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/documents?done=moved")
+}
+
+func uuidString(id *uuid.UUID) string {
+	if id == nil {
+		return ""
+	}
+	return id.String()
+}
+
 func toDocumentRow(d store.Document) views.DocumentRow {
 	return views.DocumentRow{ID: d.ID.String(), Name: d.Name, Type: d.Kind, Size: d.Size, Status: d.Status, Error: d.Error,
-		ChunksDone: d.ChunksDone, ChunksTotal: d.ChunksTotal, CreatedAt: d.CreatedAt}
+		ChunksDone: d.ChunksDone, ChunksTotal: d.ChunksTotal, CreatedAt: d.CreatedAt, Collection: uuidString(d.CollectionID)}
 }
 
 // Index shows the page.
@@ -50,9 +131,12 @@ func (h *DocumentsPage) Index(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.QueryParam("done") == "deleted" {
-		d.Notice = "The document is deleted."
-	}
+	d.Notice = map[string]string{
+		"deleted":            "The document is deleted.",
+		"collection":         "Collection created. Move documents into it below, then pick it in a chat.",
+		"collection-deleted": "Collection deleted; its documents are still here.",
+		"moved":              "Document moved.",
+	}[c.QueryParam("done")]
 	if q := strings.TrimSpace(c.QueryParam("q")); q != "" && len(q) <= maxQueryLength {
 		_, user, _ := currentUser(c)
 		results, err := h.Passages.Search(c.Request().Context(), user.ID, q, rag.SearchOptions{Limit: 10})

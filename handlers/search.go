@@ -59,7 +59,7 @@ func (h *Search) Passage(c echo.Context) error {
 }
 
 // Search returns the passages of the user's documents that best match q,
-// best first: ?q=&limit= (default 8, at most 50)&document_id=.
+// best first: ?q=&limit= (default 8, at most 50)&document_id=|collection_id=.
 func (h *Search) Search(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if q == "" {
@@ -78,6 +78,13 @@ func (h *Search) Search(c echo.Context) error {
 			return documentNotFound()
 		}
 		opt.DocumentID = &id
+	}
+	if col := c.QueryParam("collection_id"); col != "" {
+		id, err := uuid.Parse(col)
+		if err != nil {
+			return documentNotFound()
+		}
+		opt.CollectionID = &id
 	}
 	results, err := h.Searcher.Search(c.Request().Context(), apiUser(c).ID, q, opt)
 	if err != nil {

@@ -164,7 +164,7 @@ func TestIngestBatchWithBadFiles(t *testing.T) {
 	}
 
 	// Failed files left nothing searchable: the encrypted PDF's words.
-	hits, err := h.st.SearchChunkKeywords(ctx, h.user, "secret plans boom", 10, nil)
+	hits, err := h.st.SearchChunkKeywords(ctx, h.user, "secret plans boom", 10, store.ChunkScope{})
 	if err != nil || len(hits) != 0 {
 		t.Fatalf("failed files left chunks: %+v %v", hits, err)
 	}

@@ -28,8 +28,9 @@ type Retriever struct {
 
 // SearchOptions narrow a search; zero values take defaults.
 type SearchOptions struct {
-	Limit      int        // passages returned, default 8
-	DocumentID *uuid.UUID // only this document
+	Limit        int        // passages returned, default 8
+	DocumentID   *uuid.UUID // only this document
+	CollectionID *uuid.UUID // only this collection's documents
 }
 
 // Result is one passage found, with what a citation needs.
@@ -55,10 +56,10 @@ func (r *Retriever) Search(ctx context.Context, userID uuid.UUID, query string, 
 	vecs, err := r.Embedder.Embed(ctx, r.Model, []string{query})
 	if err != nil {
 		r.Log.Warn("search without vectors: embedding the query failed", "err", err)
-	} else if vectorHits, err = r.Store.SearchChunkVectors(ctx, userID, vecs[0], store.VectorSearch{K: candidates, DocumentID: opt.DocumentID}); err != nil {
+	} else if vectorHits, err = r.Store.SearchChunkVectors(ctx, userID, vecs[0], store.VectorSearch{K: candidates, DocumentID: opt.DocumentID, CollectionID: opt.CollectionID}); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	keywordHits, err := r.Store.SearchChunkKeywords(ctx, userID, query, candidates, opt.DocumentID)
+	keywordHits, err := r.Store.SearchChunkKeywords(ctx, userID, query, candidates, store.ChunkScope{DocumentID: opt.DocumentID, CollectionID: opt.CollectionID})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

@@ -152,7 +152,10 @@ func (s *Store) CompleteDocument(ctx context.Context, userID, docID uuid.UUID, c
 type VectorSearch struct {
 	K          int        // chunks wanted
 	DocumentID *uuid.UUID // only this document's
-	EFSearch   int        // HNSW candidate list size; 0 for HNSWEFSearch
+	// CollectionID, when set, searches only the documents of this
+	// collection (exactly: a collection is small beside a whole library).
+	CollectionID *uuid.UUID
+	EFSearch     int // HNSW candidate list size; 0 for HNSWEFSearch
 	// Tuning for tests and benchmarks; 0 for the defaults.
 	ExactMax      int // most stored chunks searched exactly (exactSearchMax)
 	MaxScanTuples int // most index tuples one scan visits (HNSWMaxScanTuples)
@@ -164,7 +167,7 @@ type VectorSearch struct {
 // stored vectors in their transformed space; the HNSW index answers with
 // an iterative scan filtered to the user.
 func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query []float32, opt VectorSearch) ([]ChunkHit, error) {
-	k, documentID := opt.K, opt.DocumentID
+	k, documentID, collectionID := opt.K, opt.DocumentID, opt.CollectionID
 	efSearch, exactMax, maxScan := opt.EFSearch, opt.ExactMax, opt.MaxScanTuples
 	if efSearch <= 0 {
 		efSearch = HNSWEFSearch
@@ -199,8 +202,9 @@ func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query 
 			rows, err := tx.db.Query(ctx, `
 				SELECT id, document_id, 1 - (embedding <=> $2) FROM chunks
 				WHERE user_id = $1 AND ($4::uuid IS NULL OR document_id = $4)
+				  AND ($5::uuid IS NULL OR document_id IN (SELECT id FROM documents WHERE collection_id = $5 AND user_id = $1))
 				ORDER BY (embedding <=> $2) + 0, id LIMIT $3`,
-				userID, pgvector.NewVector(q), k, documentID)
+				userID, pgvector.NewVector(q), k, documentID, collectionID)
 			if err != nil {
 				return fmt.Errorf("search chunks: %w", err)
 			}
@@ -209,7 +213,7 @@ func (s *Store) SearchChunkVectors(ctx context.Context, userID uuid.UUID, query 
 			}
 			return nil
 		}
-		if documentID != nil || stored <= exactMax {
+		if documentID != nil || collectionID != nil || stored <= exactMax {
 			return exact()
 		}
 		// A custom plan each time: a generic plan knows neither the
@@ -250,9 +254,10 @@ const keywordDFCap = 1000
 // SearchChunkKeywords returns up to k of the user's chunks that contain
 // words of query, ranked by the summed inverse document frequency of the
 // words they contain (BM25's idf, without term frequencies: the blind index
-// stores each distinct word once), optionally within one document. Words
-// are matched as blind-index tokens; very common words are skipped.
-func (s *Store) SearchChunkKeywords(ctx context.Context, userID uuid.UUID, query string, k int, documentID *uuid.UUID) ([]ChunkHit, error) {
+// stores each distinct word once), optionally within one document or
+// collection. Words are matched as blind-index tokens; very common words
+// are skipped.
+func (s *Store) SearchChunkKeywords(ctx context.Context, userID uuid.UUID, query string, k int, scope ChunkScope) ([]ChunkHit, error) {
 	tokens := blindindex.QueryTokens(s.keys.BlindIndexKey(keys.UserID(userID)), query)
 	if len(tokens) == 0 {
 		return nil, nil
@@ -289,7 +294,8 @@ func (s *Store) SearchChunkKeywords(ctx context.Context, userID uuid.UUID, query
 			(SELECT sum(w.weight) FROM unnest($2::bytea[], $3::float8[]) AS w(tok, weight) WHERE w.tok = ANY(c.tokens)) AS score
 		FROM chunks c
 		WHERE c.tokens && $2 AND c.user_id = $1 AND ($5::uuid IS NULL OR c.document_id = $5)
-		ORDER BY score DESC, c.id LIMIT $4`, userID, used, weights, k, documentID)
+		  AND ($6::uuid IS NULL OR c.document_id IN (SELECT id FROM documents WHERE collection_id = $6 AND user_id = $1))
+		ORDER BY score DESC, c.id LIMIT $4`, userID, used, weights, k, scope.DocumentID, scope.CollectionID)
 	if err != nil {
 		return nil, fmt.Errorf("search chunk keywords: %w", err)
 	}

@@ -32,8 +32,10 @@ type Document struct {
 	Error       string // why it failed, for its owner
 	ChunksTotal int
 	ChunksDone  int // embedded so far; the chunks are stored all at once at the end
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// CollectionID is the collection the document is in, if any.
+	CollectionID *uuid.UUID
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // NewDocument is a document to store with the file it came from.
@@ -42,13 +44,13 @@ type NewDocument struct {
 	Content []byte
 }
 
-const documentColumns = `id, user_id, job_id, name_sealed, kind, size_bytes, status, error_code, error_sealed, chunks_total, chunks_done, created_at, updated_at`
+const documentColumns = `id, user_id, job_id, name_sealed, kind, size_bytes, status, error_code, error_sealed, chunks_total, chunks_done, collection_id, created_at, updated_at`
 
 func scanDocument(k userKey) pgx.RowToFunc[Document] {
 	return func(row pgx.CollectableRow) (Document, error) {
 		var d Document
 		var name, errText []byte
-		if err := row.Scan(&d.ID, &d.UserID, &d.JobID, &name, &d.Kind, &d.Size, &d.Status, &d.ErrorCode, &errText, &d.ChunksTotal, &d.ChunksDone, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		if err := row.Scan(&d.ID, &d.UserID, &d.JobID, &name, &d.Kind, &d.Size, &d.Status, &d.ErrorCode, &errText, &d.ChunksTotal, &d.ChunksDone, &d.CollectionID, &d.CreatedAt, &d.UpdatedAt); err != nil {
 			return Document{}, err
 		}
 		var err error

@@ -84,7 +84,7 @@ func TestDocumentsAndChunks(t *testing.T) {
 	if len(only) != 1 || only[0].DocumentID != taxes.ID {
 		t.Fatalf("document filter: %+v", only)
 	}
-	kw, err := s.SearchChunkKeywords(ctx, alice.ID, "basil tomatoes", 5, nil)
+	kw, err := s.SearchChunkKeywords(ctx, alice.ID, "basil tomatoes", 5, store.ChunkScope{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestDocumentsAndChunks(t *testing.T) {
 	if err := s.DeleteDocument(ctx, alice.ID, garden.ID); err != nil {
 		t.Fatal(err)
 	}
-	if kw, _ := s.SearchChunkKeywords(ctx, alice.ID, "basil", 5, nil); len(kw) != 0 {
+	if kw, _ := s.SearchChunkKeywords(ctx, alice.ID, "basil", 5, store.ChunkScope{}); len(kw) != 0 {
 		t.Fatalf("tokens left after delete: %+v", kw)
 	}
 	if hits, _ := s.SearchChunkVectors(ctx, alice.ID, simbackend.Embed("tomatoes"), store.VectorSearch{K: 5}); len(hits) != 1 {
@@ -141,7 +141,7 @@ func TestFailedDocumentLeavesNothing(t *testing.T) {
 	if got.Status != store.DocumentFailed || got.Error != "the file is not UTF-8 text" || got.ErrorCode != "not_utf8" || got.ChunksTotal != 0 {
 		t.Fatalf("failed document = %+v", got)
 	}
-	if kw, _ := s.SearchChunkKeywords(ctx, alice.ID, "sailing", 5, nil); len(kw) != 0 {
+	if kw, _ := s.SearchChunkKeywords(ctx, alice.ID, "sailing", 5, store.ChunkScope{}); len(kw) != 0 {
 		t.Fatal("a failed document keeps chunks")
 	}
 

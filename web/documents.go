@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -19,11 +20,16 @@ type chatDocuments struct{ svc *rag.Service }
 func (d chatDocuments) Passages(ctx context.Context, userID uuid.UUID, query, scope string) ([]chat.Passage, error) {
 	opt := rag.SearchOptions{Limit: passagesPerAnswer}
 	if scope != "all" {
-		id, err := uuid.Parse(scope)
+		col, isCollection := strings.CutPrefix(scope, chat.CollectionScope)
+		id, err := uuid.Parse(col)
 		if err != nil {
 			return nil, fmt.Errorf("documents scope %q: %w", scope, err)
 		}
-		opt.DocumentID = &id
+		if isCollection {
+			opt.CollectionID = &id
+		} else {
+			opt.DocumentID = &id
+		}
 	}
 	found, err := d.svc.Search(ctx, userID, query, opt)
 	if err != nil {

@@ -248,12 +248,15 @@ func New(d Deps) (*Server, error) {
 		apiGroup.GET("/jobs/:id", docsH.Job, handlers.RequireScope(auth.ScopeRead))
 		apiGroup.GET("/search", searchH.Search, handlers.RequireScope(auth.ScopeRead))
 		apiGroup.GET("/passages/:id", searchH.Passage, handlers.RequireScope(auth.ScopeRead))
-		pageH := &handlers.DocumentsPage{Pages: pages, Service: docs, Passages: docs}
+		pageH := &handlers.DocumentsPage{Pages: pages, Service: docs, Passages: docs, Store: d.Store, Now: d.Now}
 		dg := app.Group("/documents", handlers.RequireUser)
 		dg.GET("", pageH.Index)
 		dg.GET("/list", pageH.List)
 		dg.POST("", pageH.Upload)
 		dg.POST("/:id/delete", pageH.Delete)
+		dg.POST("/:id/collection", pageH.MoveDocument)
+		dg.POST("/collections", pageH.CreateCollection)
+		dg.POST("/collections/:id/delete", pageH.DeleteCollection)
 		app.GET("/passages/:id", pageH.Passage, handlers.RequireUser)
 	}
 
