@@ -62,6 +62,7 @@ type options struct {
 	pageCap  time.Duration
 
 	asyncCommit bool
+	parts       string // which parts to run: digits of 1, 2, 3
 }
 
 func main() {
@@ -83,9 +84,10 @@ func main() {
 	quick := flag.Bool("quick", false, "smoke run: shorter loads and smaller counts")
 	asyncCommit := flag.Bool("async-commit", false, "diagnostic: run the throwaway database with synchronous_commit=off, to see how much of what Confidant adds is waiting for the disk")
 	clients := flag.String("clients", "10,100", "client counts of part 1, comma-separated")
+	parts := flag.String("parts", "123", "parts to run: 1 TTFT, 2 burst, 3 render times (e.g. -parts 1)")
 	flag.Parse()
 	o := options{bin: *bin, duration: *duration, asyncCommit: *asyncCommit, rounds: 2, warmup: 500 * time.Millisecond,
-		burst: 1000, messages: 2000, convs: 10000, gets: 50, pageCap: 40 * time.Second}
+		burst: 1000, messages: 2000, convs: 10000, gets: 50, pageCap: 40 * time.Second, parts: *parts}
 	for _, f := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 || n > 1000 {
@@ -123,6 +125,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// runs reports whether part p is to run.
+func (o options) runs(p byte) bool { return strings.IndexByte(o.parts, p) >= 0 }
 
 func isSet(name string) bool {
 	set := false
@@ -255,14 +260,22 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	if err := ttftPart(ctx, o, targets); err != nil {
-		return withTail(ctx, err, server)
+	if o.runs('1') {
+		if err := ttftPart(ctx, o, targets); err != nil {
+			return withTail(ctx, err, server)
+		}
 	}
-	if err := burstPart(ctx, o, targets[2], server, idle); err != nil {
-		return withTail(ctx, err, server)
+	if o.runs('2') {
+		if err := burstPart(ctx, o, targets[2], server, idle); err != nil {
+			return withTail(ctx, err, server)
+		}
 	}
 	if err := server.exited(); err != nil {
 		return err
+	}
+	if !o.runs('3') {
+		fmt.Printf("\ntotal %.0fs\n", time.Since(start).Seconds())
+		return nil
 	}
 	// Part 3 gets a fresh server and database: the first one is still
 	// titling the burst's chats, and its thousands of conversations would
