@@ -9,6 +9,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"confidant/enclave/blindindex"
+	"confidant/enclave/keys"
 )
 
 // Conversation is one chat. Its title is sealed; "" means not titled yet.
@@ -198,14 +202,17 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, id uuid.UUID, u 
 			return err
 		}
 	}
-	return s.InTx(ctx, func(tx *Store) error {
-		return tx.updateConversation(ctx, userID, id, u, title, now)
-	})
+	return s.updateConversation(ctx, userID, id, u, title, now)
 }
 
+// updateConversation applies u in one round trip to the database (an
+// implicit transaction when not in one). A title that was set replaces the
+// title's search tokens; the sealed title, unique by its nonce, tells
+// whether it was set.
 func (s *Store) updateConversation(ctx context.Context, userID, id uuid.UUID, u ConversationUpdate, title []byte, now time.Time) error {
-	var titleSet bool
-	err := s.db.QueryRow(ctx, `
+	b := &pgx.Batch{}
+	updated := false
+	b.Queue(`
 		UPDATE conversations SET
 			title_sealed = CASE WHEN $3::bytea IS NULL OR ($10 AND title_sealed IS NOT NULL) THEN title_sealed ELSE $3 END,
 			model = coalesce($4, model),
@@ -213,14 +220,25 @@ func (s *Store) updateConversation(ctx context.Context, userID, id uuid.UUID, u 
 			archived = coalesce($6, archived),
 			current_leaf = coalesce($7, current_leaf),
 			updated_at = CASE WHEN $8 THEN $9 ELSE updated_at END
-		WHERE id = $1 AND user_id = $2
-		RETURNING coalesce($3::bytea IS NOT NULL AND title_sealed = $3::bytea, false)`,
-		id, userID, title, u.Model, u.Pinned, u.Archived, u.CurrentLeaf, u.Touch, now, u.OnlyIfNoTitle).Scan(&titleSet)
-	if err != nil {
-		return notFound(err, "update conversation")
+		WHERE id = $1 AND user_id = $2`,
+		id, userID, title, u.Model, u.Pinned, u.Archived, u.CurrentLeaf, u.Touch, now, u.OnlyIfNoTitle).Exec(func(tag pgconn.CommandTag) error {
+		updated = tag.RowsAffected() > 0
+		return nil
+	})
+	if title != nil {
+		const titleSet = `EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.user_id = $2 AND c.title_sealed = $3)`
+		b.Queue(`DELETE FROM search_tokens WHERE conversation_id = $1 AND message_id IS NULL AND `+titleSet, id, userID, title)
+		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), *u.Title); len(tokens) > 0 {
+			b.Queue(`
+				INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
+				SELECT $2, $1, NULL, unnest($4::bytea[]) WHERE `+titleSet, id, userID, title, tokens)
+		}
 	}
-	if titleSet {
-		return s.indexText(ctx, userID, id, nil, *u.Title)
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("update conversation: %w", err)
+	}
+	if !updated {
+		return fmt.Errorf("update conversation: %w", ErrNotFound)
 	}
 	return nil
 }

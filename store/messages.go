@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"confidant/enclave/blindindex"
 	"confidant/enclave/keys"
@@ -88,30 +89,42 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 }
 
 // UpdateMessage replaces a message's content and status, as an answer
-// streams in and when it ends. When it ends, its text is indexed.
+// streams in and when it ends. When it ends, its text is indexed. It is one
+// round trip to the database (an implicit transaction when not in one).
 func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time) error {
-	return s.InTx(ctx, func(tx *Store) error {
-		k, err := tx.keyFor(ctx, userID)
-		if err != nil {
-			return fmt.Errorf("update message: %w", err)
-		}
-		sealed, err := k.seal("messages", "content", id, content)
-		if err != nil {
-			return err
-		}
-		var convID uuid.UUID
-		err = tx.db.QueryRow(ctx, `
-			UPDATE messages SET content_sealed = $3, status = $4, error_code = $5, content_length = $6, updated_at = $7
-			WHERE id = $1 AND user_id = $2 RETURNING conversation_id`,
-			id, userID, sealed, status, errorCode, len(content), now).Scan(&convID)
-		if err != nil {
-			return notFound(err, "update message")
-		}
-		if status != StatusStreaming {
-			return tx.indexText(ctx, userID, convID, &id, content)
-		}
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("update message: %w", err)
+	}
+	sealed, err := k.seal("messages", "content", id, content)
+	if err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	updated := false
+	b.Queue(`
+		UPDATE messages SET content_sealed = $3, status = $4, error_code = $5, content_length = $6, updated_at = $7
+		WHERE id = $1 AND user_id = $2`,
+		id, userID, sealed, status, errorCode, len(content), now).Exec(func(tag pgconn.CommandTag) error {
+		updated = tag.RowsAffected() > 0
 		return nil
 	})
+	if status != StatusStreaming {
+		b.Queue(`DELETE FROM search_tokens WHERE message_id = $1`, id)
+		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), content); len(tokens) > 0 {
+			b.Queue(`
+				INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
+				SELECT m.user_id, m.conversation_id, m.id, unnest($3::bytea[]) FROM messages m WHERE m.id = $1 AND m.user_id = $2`,
+				id, userID, tokens)
+		}
+	}
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("update message: %w", err)
+	}
+	if !updated {
+		return fmt.Errorf("update message: %w", ErrNotFound)
+	}
+	return nil
 }
 
 // SaveStreamingMessage commits the text of an answer still streaming. These

@@ -1,0 +1,111 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"confidant/store"
+)
+
+// startFor builds a send of one user turn and its streaming answer into
+// conversation conv (new when isNew), under parent.
+func startFor(userID uuid.UUID, conv uuid.UUID, isNew bool, parent *uuid.UUID, text string) store.AnswerStart {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	turnID, _ := uuid.NewV7()
+	answerID, _ := uuid.NewV7()
+	a := store.AnswerStart{UserID: userID, ConversationID: conv, Now: now,
+		Turns: []store.Message{{ID: turnID, ConversationID: conv, UserID: userID, ParentID: parent, Role: store.RoleUser,
+			Content: text, Status: store.StatusComplete, CreatedAt: now}},
+		Answer: store.Message{ID: answerID, ConversationID: conv, UserID: userID, ParentID: &turnID, Role: store.RoleAssistant,
+			Status: store.StatusStreaming, Model: "sim-chat", CreatedAt: now}}
+	if isNew {
+		a.NewConversation = &store.Conversation{ID: conv, UserID: userID, Model: "sim-chat", CreatedAt: now}
+	}
+	return a
+}
+
+func TestStartAnswer(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	if err := s.SetInstructions(ctx, alice.ID, "Answer in French.", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	aliceConv, _ := uuid.NewV7()
+	first := startFor(alice.ID, aliceConv, true, nil, "first question about zeppelins")
+
+	tests := []struct {
+		name             string
+		start            store.AnswerStart
+		wantErr          error
+		wantInstructions string
+	}{
+		{"new conversation", first, nil, "Answer in French."},
+		{"follow-up in it", startFor(alice.ID, aliceConv, false, &first.Answer.ID, "second question about airships"), nil, "Answer in French."},
+		{"user without instructions", startFor(bob.ID, uuid.New(), true, nil, "bob asks"), nil, ""},
+		{"another user's conversation", startFor(bob.ID, aliceConv, false, &first.Answer.ID, "bob intrudes"), store.ErrNotFound, ""},
+		{"parent from another conversation", startFor(alice.ID, aliceConv, false, ptr(uuid.New()), "dangling"), store.ErrNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			instructions, err := s.StartAnswer(ctx, tt.start)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				// Nothing of a refused send is stored.
+				for _, m := range append(tt.start.Turns, tt.start.Answer) {
+					if _, err := s.Message(ctx, alice.ID, m.ID); !errors.Is(err, store.ErrNotFound) {
+						t.Errorf("message %s of a refused send: %v", m.ID, err)
+					}
+					if _, err := s.Message(ctx, bob.ID, m.ID); !errors.Is(err, store.ErrNotFound) {
+						t.Errorf("message %s of a refused send: %v", m.ID, err)
+					}
+				}
+				return
+			}
+			if instructions != tt.wantInstructions {
+				t.Errorf("instructions = %q, want %q", instructions, tt.wantInstructions)
+			}
+			conv, err := s.Conversation(ctx, tt.start.UserID, tt.start.ConversationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if conv.CurrentLeaf == nil || *conv.CurrentLeaf != tt.start.Answer.ID || !conv.UpdatedAt.Equal(tt.start.Now) {
+				t.Errorf("conversation leaf %v updated %v, want the answer %s at %v", conv.CurrentLeaf, conv.UpdatedAt, tt.start.Answer.ID, tt.start.Now)
+			}
+			for _, want := range append(tt.start.Turns, tt.start.Answer) {
+				got, err := s.Message(ctx, tt.start.UserID, want.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Content != want.Content || got.Status != want.Status || got.Role != want.Role {
+					t.Errorf("message %s = %+v, want %+v", want.ID, got, want)
+				}
+			}
+		})
+	}
+
+	// The turns are searchable at once; the streaming answer is not indexed
+	// until it ends.
+	for _, q := range []string{"zeppelins", "airships"} {
+		ids, err := s.SearchConversations(ctx, alice.ID, q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids, []uuid.UUID{aliceConv}) {
+			t.Errorf("search %q = %v, want the conversation", q, ids)
+		}
+	}
+	if ids, _ := s.SearchConversations(ctx, alice.ID, "dangling", 10); len(ids) != 0 {
+		t.Errorf("a refused send is searchable: %v", ids)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
