@@ -127,8 +127,8 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, id string, create
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	ch := newChunker(id, created, model)
-	send := func(event []byte) error {
-		if _, err := w.Write(event); err != nil {
+	send := func(payload []byte) error {
+		if _, err := w.Write(ch.frame(payload)); err != nil {
 			return err
 		}
 		w.Flush()
@@ -166,13 +166,20 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, id string, create
 	return nil
 }
 
-// chunker makes the SSE events of one streamed completion: the part every
+// chunker makes the chunks of one streamed completion: the part every
 // chunk shares is encoded once, and each token costs one append into a
-// reused buffer rather than a map and a reflective encode. An event is
-// valid until the next one is made.
+// reused buffer rather than a map and a reflective encode. A chunk (and a
+// frame) is valid until the next one is made.
 type chunker struct {
-	head []byte // data: {"id":…,"object":…,"created":…,"model":…,"choices":[{"index":0,"delta":
-	buf  []byte
+	head  []byte // {"id":…,"object":…,"created":…,"model":…,"choices":[{"index":0,"delta":
+	buf   []byte
+	event []byte
+}
+
+// frame returns payload as one SSE event.
+func (c *chunker) frame(payload []byte) []byte {
+	c.event = append(append(append(c.event[:0], "data: "...), payload...), "\n\n"...)
+	return c.event
 }
 
 func newChunker(id string, created int64, model string) *chunker {
@@ -182,14 +189,13 @@ func newChunker(id string, created int64, model string) *chunker {
 		Created int64  `json:"created"`
 		Model   string `json:"model"`
 	}{id, "chat.completion.chunk", created, model})
-	h := append([]byte("data: "), head[:len(head)-1]...) // without its closing brace
-	h = append(h, `,"choices":[{"index":0,"delta":`...)
+	h := append(head[:len(head)-1:len(head)-1], `,"choices":[{"index":0,"delta":`...) // into its closing brace
 	return &chunker{head: h}
 }
 
-// event returns the event of a chunk with delta, a JSON object, and
-// finish, a finish reason or "" for none yet.
-func (c *chunker) event(delta, finish string) []byte {
+// chunk returns the chunk with delta, a JSON object, and finish, a finish
+// reason or "" for none yet.
+func (c *chunker) chunk(delta, finish string) []byte {
 	c.buf = append(append(c.buf[:0], c.head...), delta...)
 	return c.end(finish)
 }
@@ -202,11 +208,10 @@ func (c *chunker) end(finish string) []byte {
 		c.buf = appendJSONString(c.buf, finish)
 		c.buf = append(c.buf, `}]}`...)
 	}
-	c.buf = append(c.buf, "\n\n"...)
 	return c.buf
 }
 
-func (c *chunker) role() []byte { return c.event(`{"role":"assistant","content":""}`, "") }
+func (c *chunker) role() []byte { return c.chunk(`{"role":"assistant","content":""}`, "") }
 
 func (c *chunker) content(text string) []byte {
 	c.buf = append(append(c.buf[:0], c.head...), `{"content":`...)
@@ -214,7 +219,7 @@ func (c *chunker) content(text string) []byte {
 	return c.end("")
 }
 
-func (c *chunker) finish(reason string) []byte { return c.event(`{}`, reason) }
+func (c *chunker) finish(reason string) []byte { return c.chunk(`{}`, reason) }
 
 // appendJSONString appends s as a JSON string, escaped as encoding/json
 // escapes it (HTML characters included).

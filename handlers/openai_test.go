@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// The chunker's events decode to what encoding a map of the chunk gives.
+// The chunker's chunks, framed as SSE events, decode to what encoding a
+// map of the chunk gives.
 func TestChunkerEvents(t *testing.T) {
 	ch := newChunker("chatcmpl-1", 1700000000, `model "x" <b>`)
 	want := func(delta map[string]any, finish any) map[string]any {
@@ -16,7 +17,7 @@ func TestChunkerEvents(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		event func() []byte // an event is valid until the next one is made
+		chunk func() []byte // a chunk is valid until the next one is made
 		want  map[string]any
 	}{
 		{"role", ch.role, want(map[string]any{"role": "assistant", "content": ""}, nil)},
@@ -26,7 +27,7 @@ func TestChunkerEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			event := tt.event()
+			event := ch.frame(tt.chunk())
 			payload, ok := bytes.CutPrefix(event, []byte("data: "))
 			if !ok || !bytes.HasSuffix(payload, []byte("\n\n")) || bytes.Count(payload, []byte("\n")) != 2 {
 				t.Fatalf("event %q is not one SSE data line", event)

@@ -36,6 +36,12 @@ const insertMessageSQL = `
 	WHERE c.id = $2 AND c.user_id = $3
 	  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM messages p WHERE p.id = $4 AND p.conversation_id = c.id))`
 
+// insertMessageTokensSQL indexes a stored message of the user ($1, $2)
+// with tokens $3; for any other id it adds nothing.
+const insertMessageTokensSQL = `
+	INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
+	SELECT m.user_id, m.conversation_id, m.id, unnest($3::bytea[]) FROM messages m WHERE m.id = $1 AND m.user_id = $2`
+
 // StartAnswer commits a send in one round trip to the database, one
 // implicit transaction that waits for the disk: the conversation when it
 // is new, the turns with their search tokens, the empty streaming answer,
@@ -44,8 +50,9 @@ const insertMessageSQL = `
 // and returns them.
 //
 // Every statement checks ownership itself. A conversation that is not the
-// user's, or a parent that is not in it, adds nothing and gives
-// ErrNotFound; any database error rolls back all of it.
+// user's, or a parent that is not in it, adds nothing (no message, so no
+// token either) and gives ErrNotFound; any database error rolls back all
+// of it.
 func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions string, err error) {
 	k, err := s.keyFor(ctx, a.UserID)
 	if err != nil {
@@ -56,26 +63,13 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 		if c.ID != a.ConversationID || c.UserID != a.UserID {
 			return "", fmt.Errorf("start answer: new conversation %s is not the one sent to", c.ID)
 		}
-		var title []byte
-		if c.Title != "" {
-			if title, err = k.seal("conversations", "title", c.ID, c.Title); err != nil {
-				return "", err
-			}
-		}
-		b.Queue(`
-			INSERT INTO conversations (id, user_id, title_sealed, model, pinned, archived, current_leaf, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, a.Answer.ID, c.CreatedAt, a.Now)
-		if c.Title != "" {
-			b.Queue(`
-				INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
-				SELECT $1, $2, NULL, unnest($3::bytea[])`,
-				c.UserID, c.ID, blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(c.UserID)), c.Title))
+		created := *c
+		created.CurrentLeaf = &a.Answer.ID
+		if err := s.queueCreateConversation(ctx, b, created, a.Now); err != nil {
+			return "", fmt.Errorf("start answer: %w", err)
 		}
 	}
 	inserts := make([]*pgx.QueuedQuery, 0, len(a.Turns)+1)
-	var tokenMessages []uuid.UUID
-	var tokens [][]byte
 	bkey := s.keys.BlindIndexKey(keys.UserID(a.UserID))
 	for _, m := range append(a.Turns, a.Answer) {
 		if m.ConversationID != a.ConversationID || m.UserID != a.UserID {
@@ -87,20 +81,12 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 		}
 		inserts = append(inserts, b.Queue(insertMessageSQL,
 			m.ID, m.ConversationID, m.UserID, m.ParentID, m.Role, sealed, m.Status, m.Model, m.ErrorCode, len(m.Content), m.CreatedAt))
-		if m.Status != StatusStreaming {
-			for _, t := range blindindex.Tokens(bkey, m.Content) {
-				tokenMessages = append(tokenMessages, m.ID)
-				tokens = append(tokens, t)
-			}
+		if m.Status == StatusStreaming {
+			continue // indexed when it ends
 		}
-	}
-	if len(tokens) > 0 {
-		// A token of a message that was not added breaks the foreign key,
-		// which rolls everything back.
-		b.Queue(`
-			INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
-			SELECT $1, $2, t.message_id, t.token FROM unnest($3::uuid[], $4::bytea[]) AS t(message_id, token)`,
-			a.UserID, a.ConversationID, tokenMessages, tokens)
+		if tokens := blindindex.Tokens(bkey, m.Content); len(tokens) > 0 {
+			b.Queue(insertMessageTokensSQL, m.ID, m.UserID, tokens)
+		}
 	}
 	var touched *pgx.QueuedQuery
 	if a.NewConversation == nil {
@@ -130,10 +116,6 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 		})
 	}
 	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
-			return "", fmt.Errorf("start answer: conversation or parent: %w", ErrNotFound)
-		}
 		return "", fmt.Errorf("start answer: %w", err)
 	}
 	if missing {

@@ -103,8 +103,13 @@ func TestStartAnswer(t *testing.T) {
 			t.Errorf("search %q = %v, want the conversation", q, ids)
 		}
 	}
-	if ids, _ := s.SearchConversations(ctx, alice.ID, "dangling", 10); len(ids) != 0 {
-		t.Errorf("a refused send is searchable: %v", ids)
+	// A refused send leaves no search tokens behind, for either user.
+	for _, who := range []store.User{alice, bob} {
+		for _, q := range []string{"dangling", "intrudes"} {
+			if ids, err := s.SearchConversations(ctx, who.ID, q, 10); err != nil || len(ids) != 0 {
+				t.Errorf("%s searching %q finds %v (%v)", who.Username, q, ids, err)
+			}
+		}
 	}
 }
 

@@ -49,9 +49,23 @@ func scanConversation(k userKey) pgx.RowToFunc[Conversation] {
 
 // CreateConversation stores a new conversation for its user.
 func (s *Store) CreateConversation(ctx context.Context, c Conversation) error {
+	b := &pgx.Batch{}
+	if err := s.queueCreateConversation(ctx, b, c, c.CreatedAt); err != nil {
+		return fmt.Errorf("create conversation: %w", err)
+	}
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("create conversation: %w", err)
+	}
+	return nil
+}
+
+// queueCreateConversation adds to b the statements that store a new
+// conversation (and index its title, if it has one), last updated at
+// updatedAt. Every way of creating a conversation goes through here.
+func (s *Store) queueCreateConversation(ctx context.Context, b *pgx.Batch, c Conversation, updatedAt time.Time) error {
 	k, err := s.keyFor(ctx, c.UserID)
 	if err != nil {
-		return fmt.Errorf("create conversation: %w", err)
+		return err
 	}
 	var title []byte
 	if c.Title != "" {
@@ -59,19 +73,16 @@ func (s *Store) CreateConversation(ctx context.Context, c Conversation) error {
 			return err
 		}
 	}
-	return s.InTx(ctx, func(tx *Store) error {
-		_, err := tx.db.Exec(ctx, `
-			INSERT INTO conversations (id, user_id, title_sealed, model, pinned, archived, current_leaf, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, c.CurrentLeaf, c.CreatedAt)
-		if err != nil {
-			return fmt.Errorf("create conversation: %w", err)
-		}
-		if c.Title != "" {
-			return tx.indexText(ctx, c.UserID, c.ID, nil, c.Title)
-		}
-		return nil
-	})
+	b.Queue(`
+		INSERT INTO conversations (id, user_id, title_sealed, model, pinned, archived, current_leaf, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, c.CurrentLeaf, c.CreatedAt, updatedAt)
+	if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(c.UserID)), c.Title); len(tokens) > 0 {
+		b.Queue(`
+			INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
+			SELECT $1, $2, NULL, unnest($3::bytea[])`, c.UserID, c.ID, tokens)
+	}
+	return nil
 }
 
 // Conversation returns one of the user's conversations; another user's id

@@ -69,11 +69,7 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 		if err != nil {
 			return err
 		}
-		tag, err := tx.db.Exec(ctx, `
-			INSERT INTO messages (id, conversation_id, user_id, parent_id, role, content_sealed, status, model, error_code, content_length, created_at, updated_at)
-			SELECT $1, c.id, c.user_id, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM conversations c
-			WHERE c.id = $2 AND c.user_id = $3
-			  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM messages p WHERE p.id = $4 AND p.conversation_id = c.id))`,
+		tag, err := tx.db.Exec(ctx, insertMessageSQL,
 			m.ID, m.ConversationID, m.UserID, m.ParentID, m.Role, content, m.Status, m.Model, m.ErrorCode, len(m.Content), m.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("add message: %w", err)
@@ -112,10 +108,7 @@ func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content
 	if status != StatusStreaming {
 		b.Queue(`DELETE FROM search_tokens WHERE message_id = $1`, id)
 		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), content); len(tokens) > 0 {
-			b.Queue(`
-				INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
-				SELECT m.user_id, m.conversation_id, m.id, unnest($3::bytea[]) FROM messages m WHERE m.id = $1 AND m.user_id = $2`,
-				id, userID, tokens)
+			b.Queue(insertMessageTokensSQL, id, userID, tokens)
 		}
 	}
 	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
