@@ -114,3 +114,54 @@ func TestStartAnswer(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestUpdateMessageAndTitle(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	conv, _ := uuid.NewV7()
+	start := startFor(alice.ID, conv, true, nil, "what about zeppelins")
+	if _, err := s.StartAnswer(ctx, start); err != nil {
+		t.Fatal(err)
+	}
+	id := start.Answer.ID
+
+	tests := []struct {
+		name      string
+		userID    uuid.UUID
+		title     string
+		wantErr   error
+		wantTitle string
+	}{
+		{"another user", bob.ID, "stolen title", store.ErrNotFound, ""},
+		{"first title", alice.ID, "Zeppelin questions", nil, "Zeppelin questions"},
+		{"a title is never replaced", alice.ID, "Other title", nil, "Zeppelin questions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.UpdateMessageAndTitle(ctx, tt.userID, id, "airships answer", store.StatusComplete, "", time.Now(), conv, tt.title)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			c, err := s.Conversation(ctx, alice.ID, conv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Title != tt.wantTitle {
+				t.Errorf("title = %q, want %q", c.Title, tt.wantTitle)
+			}
+		})
+	}
+	m, err := s.Message(ctx, alice.ID, id)
+	if err != nil || m.Content != "airships answer" || m.Status != store.StatusComplete {
+		t.Fatalf("answer = %+v, %v", m, err)
+	}
+	// The answer and the title are searchable; the title that was refused is not.
+	for q, want := range map[string]int{"airships": 1, "questions": 1, "stolen": 0, "other": 0} {
+		ids, err := s.SearchConversations(ctx, alice.ID, q, 10)
+		if err != nil || len(ids) != want {
+			t.Errorf("search %q = %v (%v), want %d", q, ids, err, want)
+		}
+	}
+}

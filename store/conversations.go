@@ -217,12 +217,25 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, id uuid.UUID, u 
 }
 
 // updateConversation applies u in one round trip to the database (an
-// implicit transaction when not in one). A title that was set replaces the
-// title's search tokens; the sealed title, unique by its nonce, tells
-// whether it was set.
+// implicit transaction when not in one).
 func (s *Store) updateConversation(ctx context.Context, userID, id uuid.UUID, u ConversationUpdate, title []byte, now time.Time) error {
 	b := &pgx.Batch{}
-	updated := false
+	updated := s.queueUpdateConversation(b, userID, id, u, title, now)
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("update conversation: %w", err)
+	}
+	if !*updated {
+		return fmt.Errorf("update conversation: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// queueUpdateConversation adds the statements that apply u to b. A title
+// that was set replaces the title's search tokens; the sealed title, unique
+// by its nonce, tells whether it was set. What it returns tells, once b has
+// run, whether the conversation was there to update.
+func (s *Store) queueUpdateConversation(b *pgx.Batch, userID, id uuid.UUID, u ConversationUpdate, title []byte, now time.Time) *bool {
+	updated := new(bool)
 	b.Queue(`
 		UPDATE conversations SET
 			title_sealed = CASE WHEN $3::bytea IS NULL OR ($10 AND title_sealed IS NOT NULL) THEN title_sealed ELSE $3 END,
@@ -233,7 +246,7 @@ func (s *Store) updateConversation(ctx context.Context, userID, id uuid.UUID, u 
 			updated_at = CASE WHEN $8 THEN $9 ELSE updated_at END
 		WHERE id = $1 AND user_id = $2`,
 		id, userID, title, u.Model, u.Pinned, u.Archived, u.CurrentLeaf, u.Touch, now, u.OnlyIfNoTitle).Exec(func(tag pgconn.CommandTag) error {
-		updated = tag.RowsAffected() > 0
+		*updated = tag.RowsAffected() > 0
 		return nil
 	})
 	if title != nil {
@@ -245,13 +258,7 @@ func (s *Store) updateConversation(ctx context.Context, userID, id uuid.UUID, u 
 				SELECT $2, $1, NULL, unnest($4::bytea[]) WHERE `+titleSet, id, userID, title, tokens)
 		}
 	}
-	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("update conversation: %w", err)
-	}
-	if !updated {
-		return fmt.Errorf("update conversation: %w", ErrNotFound)
-	}
-	return nil
+	return updated
 }
 
 // DeleteConversation removes one of the user's conversations and its messages.

@@ -88,21 +88,66 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 // streams in and when it ends. When it ends, its text is indexed. It is one
 // round trip to the database (an implicit transaction when not in one).
 func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time) error {
-	k, err := s.keyFor(ctx, userID)
+	b := &pgx.Batch{}
+	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
-	sealed, err := k.seal("messages", "content", id, content)
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("update message: %w", err)
+	}
+	if !*updated {
+		return fmt.Errorf("update message: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// UpdateMessageAndTitle is UpdateMessage that also titles the message's
+// conversation, unless it has a title already, in the same round trip:
+// how an answer that ends can title a new conversation without another
+// transaction.
+func (s *Store) UpdateMessageAndTitle(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time,
+	conversationID uuid.UUID, title string) error {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("update message and title: %w", err)
+	}
+	sealedTitle, err := k.seal("conversations", "title", conversationID, title)
 	if err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
-	updated := false
+	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
+	if err != nil {
+		return fmt.Errorf("update message and title: %w", err)
+	}
+	titled := s.queueUpdateConversation(b, userID, conversationID, ConversationUpdate{Title: &title, OnlyIfNoTitle: true}, sealedTitle, now)
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("update message and title: %w", err)
+	}
+	if !*updated || !*titled {
+		return fmt.Errorf("update message and title: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// queueUpdateMessage adds UpdateMessage's statements to b. What it points
+// to tells, once b has run, whether the message was there to update.
+func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id uuid.UUID, content, status, errorCode string, now time.Time) (*bool, error) {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := k.seal("messages", "content", id, content)
+	if err != nil {
+		return nil, err
+	}
+	updated := new(bool)
 	b.Queue(`
 		UPDATE messages SET content_sealed = $3, status = $4, error_code = $5, content_length = $6, updated_at = $7
 		WHERE id = $1 AND user_id = $2`,
 		id, userID, sealed, status, errorCode, len(content), now).Exec(func(tag pgconn.CommandTag) error {
-		updated = tag.RowsAffected() > 0
+		*updated = tag.RowsAffected() > 0
 		return nil
 	})
 	if status != StatusStreaming {
@@ -111,13 +156,7 @@ func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content
 			b.Queue(insertMessageTokensSQL, id, userID, tokens)
 		}
 	}
-	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("update message: %w", err)
-	}
-	if !updated {
-		return fmt.Errorf("update message: %w", ErrNotFound)
-	}
-	return nil
+	return updated, nil
 }
 
 // SaveStreamingMessage commits the text of an answer still streaming. These
