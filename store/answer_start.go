@@ -37,10 +37,11 @@ const insertMessageSQL = `
 	  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM messages p WHERE p.id = $4 AND p.conversation_id = c.id))`
 
 // insertMessageTokensSQL indexes a stored message of the user ($1, $2)
-// with tokens $3; for any other id it adds nothing.
+// with tokens $3, which it has none of yet; for any other id it adds
+// nothing.
 const insertMessageTokensSQL = `
-	INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
-	SELECT m.user_id, m.conversation_id, m.id, unnest($3::bytea[]) FROM messages m WHERE m.id = $1 AND m.user_id = $2`
+	INSERT INTO search_docs (conversation_id, user_id, message_id, tokens)
+	SELECT m.conversation_id, m.user_id, m.id, $3::bytea[] FROM messages m WHERE m.id = $1 AND m.user_id = $2`
 
 // StartAnswer commits a send in one round trip to the database, one
 // implicit transaction that waits for the disk: the conversation when it

@@ -78,9 +78,7 @@ func (s *Store) queueCreateConversation(ctx context.Context, b *pgx.Batch, c Con
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, c.CurrentLeaf, c.CreatedAt, updatedAt)
 	if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(c.UserID)), c.Title); len(tokens) > 0 {
-		b.Queue(`
-			INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
-			SELECT $1, $2, NULL, unnest($3::bytea[])`, c.UserID, c.ID, tokens)
+		b.Queue(`INSERT INTO search_docs (conversation_id, user_id, message_id, tokens) VALUES ($1, $2, NULL, $3)`, c.ID, c.UserID, tokens)
 	}
 	return nil
 }
@@ -251,11 +249,11 @@ func (s *Store) queueUpdateConversation(b *pgx.Batch, userID, id uuid.UUID, u Co
 	})
 	if title != nil {
 		const titleSet = `EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.user_id = $2 AND c.title_sealed = $3)`
-		b.Queue(`DELETE FROM search_tokens WHERE conversation_id = $1 AND message_id IS NULL AND `+titleSet, id, userID, title)
+		b.Queue(`DELETE FROM search_docs WHERE conversation_id = $1 AND message_id IS NULL AND `+titleSet, id, userID, title)
 		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), *u.Title); len(tokens) > 0 {
 			b.Queue(`
-				INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
-				SELECT $2, $1, NULL, unnest($4::bytea[]) WHERE `+titleSet, id, userID, title, tokens)
+				INSERT INTO search_docs (conversation_id, user_id, message_id, tokens)
+				SELECT $1, $2, NULL, $4::bytea[] WHERE `+titleSet, id, userID, title, tokens)
 		}
 	}
 	return updated

@@ -151,7 +151,7 @@ func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id
 		return nil
 	})
 	if status != StatusStreaming {
-		b.Queue(`DELETE FROM search_tokens WHERE message_id = $1`, id)
+		b.Queue(`DELETE FROM search_docs WHERE message_id = $1`, id)
 		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), content); len(tokens) > 0 {
 			b.Queue(insertMessageTokensSQL, id, userID, tokens)
 		}
@@ -239,9 +239,9 @@ func (s *Store) InterruptStreaming(ctx context.Context, now time.Time) (int64, e
 func (s *Store) indexText(ctx context.Context, userID, conversationID uuid.UUID, messageID *uuid.UUID, text string) error {
 	var err error
 	if messageID != nil {
-		_, err = s.db.Exec(ctx, `DELETE FROM search_tokens WHERE message_id = $1`, *messageID)
+		_, err = s.db.Exec(ctx, `DELETE FROM search_docs WHERE message_id = $1`, *messageID)
 	} else {
-		_, err = s.db.Exec(ctx, `DELETE FROM search_tokens WHERE conversation_id = $1 AND message_id IS NULL`, conversationID)
+		_, err = s.db.Exec(ctx, `DELETE FROM search_docs WHERE conversation_id = $1 AND message_id IS NULL`, conversationID)
 	}
 	if err != nil {
 		return fmt.Errorf("index text: %w", err)
@@ -256,8 +256,8 @@ func (s *Store) insertTokens(ctx context.Context, userID, conversationID uuid.UU
 		return nil
 	}
 	_, err := s.db.Exec(ctx, `
-		INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
-		SELECT $1, $2, $3, unnest($4::bytea[])`, userID, conversationID, messageID, tokens)
+		INSERT INTO search_docs (conversation_id, user_id, message_id, tokens) VALUES ($1, $2, $3, $4)`,
+		conversationID, userID, messageID, tokens)
 	if err != nil {
 		return fmt.Errorf("insert tokens: %w", err)
 	}
@@ -271,10 +271,14 @@ func (s *Store) SearchConversations(ctx context.Context, userID uuid.UUID, query
 	if len(tokens) == 0 {
 		return nil, nil
 	}
+	// The GIN index finds the rows with any of the words; a conversation
+	// matches when its rows hold all of them between them.
 	rows, err := s.db.Query(ctx, `
-		SELECT t.conversation_id FROM search_tokens t JOIN conversations c ON c.id = t.conversation_id
-		WHERE t.user_id = $1 AND t.token = ANY($2)
-		GROUP BY t.conversation_id, c.updated_at
+		SELECT d.conversation_id FROM search_docs d
+		CROSS JOIN LATERAL unnest(d.tokens) AS t(token)
+		JOIN conversations c ON c.id = d.conversation_id
+		WHERE d.tokens && $2::bytea[] AND d.user_id = $1 AND t.token = ANY($2::bytea[])
+		GROUP BY d.conversation_id, c.updated_at
 		HAVING count(DISTINCT t.token) = $3
 		ORDER BY c.updated_at DESC LIMIT $4`, userID, tokens, len(tokens), limit)
 	if err != nil {
