@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -113,6 +115,11 @@ type accumulator struct {
 
 // streamChunk is the part of a chat.completion.chunk (or of an error event)
 // the client reads, decoded in one pass.
+//
+// Chunks come by the thousand per second under load, so they are decoded
+// with the faster JSON v2 implementation (encoding/json/v2 to be), as
+// leniently as encoding/json: names in any case, invalid UTF-8 and
+// duplicate names are accepted.
 type streamChunk struct {
 	ID      string `json:"id"`
 	Model   string `json:"model"`
@@ -132,7 +139,7 @@ type streamChunk struct {
 // add decodes one chunk payload and returns what it adds to the answer.
 func (a *accumulator) add(data []byte) (Delta, error) {
 	var chunk streamChunk
-	if err := json.Unmarshal(data, &chunk); err != nil {
+	if err := jsonv2.Unmarshal(data, &chunk, chunkDecoding); err != nil {
 		// An error event need not have a chunk's shape.
 		var errBody struct {
 			Error json.RawMessage `json:"error"`
@@ -181,6 +188,8 @@ func (a *accumulator) add(data []byte) (Delta, error) {
 	}
 	return d, nil
 }
+
+var chunkDecoding = jsonv2.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true), jsonv2.MatchCaseInsensitiveNames(true))
 
 func isError(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
 
