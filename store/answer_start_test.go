@@ -165,3 +165,41 @@ func TestUpdateMessageAndTitle(t *testing.T) {
 		}
 	}
 }
+
+// Indexing text again replaces what was indexed: a renamed title and a
+// rewritten message are found by their new words only.
+func TestReindexReplaces(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	c := mustConversation(t, s, alice.ID, "Trip planning", time.Now())
+	m := mustMessage(t, s, c, nil, store.RoleAssistant, "", store.StatusStreaming)
+	title := "Holiday"
+	steps := []struct {
+		do   func() error
+		find map[string]int // query → conversations found after the step
+	}{
+		{func() error {
+			return s.UpdateMessage(ctx, alice.ID, m.ID, "museums of Paris", store.StatusComplete, "", time.Now())
+		}, map[string]int{"museums": 1, "trip": 1}},
+		{func() error {
+			return s.UpdateMessage(ctx, alice.ID, m.ID, "gardens of Lyon", store.StatusComplete, "", time.Now())
+		}, map[string]int{"museums": 0, "gardens": 1}},
+		{func() error {
+			return s.UpdateConversation(ctx, alice.ID, c.ID, store.ConversationUpdate{Title: &title}, time.Now())
+		}, map[string]int{"trip": 0, "planning": 0, "holiday": 1, "holiday gardens": 1}},
+		{func() error { return s.UpdateMessage(ctx, alice.ID, m.ID, "...", store.StatusComplete, "", time.Now()) },
+			map[string]int{"gardens": 0, "lyon": 0, "holiday": 1}},
+	}
+	for i, step := range steps {
+		if err := step.do(); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range step.find {
+			ids, err := s.SearchConversations(ctx, alice.ID, q, 10)
+			if err != nil || len(ids) != want {
+				t.Errorf("after step %d, search %q = %v (%v), want %d", i+1, q, ids, err, want)
+			}
+		}
+	}
+}

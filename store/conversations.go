@@ -249,11 +249,13 @@ func (s *Store) queueUpdateConversation(b *pgx.Batch, userID, id uuid.UUID, u Co
 	})
 	if title != nil {
 		const titleSet = `EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.user_id = $2 AND c.title_sealed = $3)`
-		b.Queue(`DELETE FROM search_docs WHERE conversation_id = $1 AND message_id IS NULL AND `+titleSet, id, userID, title)
 		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), *u.Title); len(tokens) > 0 {
 			b.Queue(`
 				INSERT INTO search_docs (conversation_id, user_id, message_id, tokens)
-				SELECT $1, $2, NULL, $4::bytea[] WHERE `+titleSet, id, userID, title, tokens)
+				SELECT $1, $2, NULL, $4::bytea[] WHERE `+titleSet+`
+				ON CONFLICT (conversation_id) WHERE message_id IS NULL DO UPDATE SET tokens = EXCLUDED.tokens`, id, userID, title, tokens)
+		} else {
+			b.Queue(`DELETE FROM search_docs WHERE conversation_id = $1 AND message_id IS NULL AND `+titleSet, id, userID, title)
 		}
 	}
 	return updated

@@ -151,9 +151,11 @@ func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id
 		return nil
 	})
 	if status != StatusStreaming {
-		b.Queue(`DELETE FROM search_docs WHERE message_id = $1`, id)
 		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), content); len(tokens) > 0 {
-			b.Queue(insertMessageTokensSQL, id, userID, tokens)
+			b.Queue(insertMessageTokensSQL+`
+				ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO UPDATE SET tokens = EXCLUDED.tokens`, id, userID, tokens)
+		} else {
+			b.Queue(`DELETE FROM search_docs WHERE message_id = $1`, id)
 		}
 	}
 	return updated, nil
