@@ -4,14 +4,15 @@
 // DIRECT to the backend, FLOOR through a bare Go reverse proxy and
 // CONFIDANT through `confidant serve` at its OpenAI-compatible
 // /v1/chat/completions, with the latency the floor and Confidant add over
-// direct and whether the targets hold. Part 2 is a burst of concurrent
+// direct, whether the targets hold, and the CPU time each Confidant
+// completion costs its server and its database. Part 2 is a burst of concurrent
 // streaming chats through Confidant: errors, wall time, and the server's
 // resident memory at peak against idle. Part 3 is the server render time of
 // a conversation of many messages and of the page of a user with many
 // conversations, seeded sealed through the app's own store.
 //
 //	go run ./internal/chatbench [-bin ./bin/confidant] [-duration 5s] [-quick]
-//	                            [-clients 10,100] [-async-commit]
+//	                            [-clients 10,100] [-async-commit] [-parts 123]
 //
 // It creates throwaway databases (confidant_chatbench_<rand> for parts 1
 // and 2, the same name with _pages for part 3, which gets a fresh server)
@@ -261,7 +262,7 @@ func run(ctx context.Context, o options) error {
 	}
 
 	if o.runs('1') {
-		if err := ttftPart(ctx, o, targets); err != nil {
+		if err := ttftPart(ctx, o, targets, bn.cpuMeter(server.pid(), db)); err != nil {
 			return withTail(ctx, err, server)
 		}
 	}
@@ -344,6 +345,32 @@ func (bn *bench) startServer(ctx context.Context, name, db string) (*child, env,
 		return nil, env{}, err
 	}
 	return server, e, nil
+}
+
+// cpuMeter meters the server process and the database backends connected
+// to db (the server's pool; its connections live for the whole run).
+func (bn *bench) cpuMeter(serverPID int, db string) cpuMeter {
+	return func(ctx context.Context) (time.Duration, time.Duration, error) {
+		server, err := procstat.CPU(serverPID)
+		if err != nil {
+			return 0, 0, err
+		}
+		rows, err := bn.conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, db)
+		if err != nil {
+			return 0, 0, err
+		}
+		pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+		if err != nil {
+			return 0, 0, err
+		}
+		var total time.Duration
+		for _, pid := range pids {
+			if t, err := procstat.CPU(int(pid)); err == nil { // a backend may just have exited
+				total += t
+			}
+		}
+		return server, total, nil
+	}
 }
 
 // dropDatabase drops a throwaway database, if it exists, whoever is
