@@ -68,15 +68,19 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 		log.Warn("answer ended early", "status", status, "err", err)
 	}
 	snap, _ := l.get()
-	s.commitFinal(log, conv.UserID, answer.ID, snap.Content, status, code)
+	plainTitle := ""
+	if status == store.StatusComplete && title == titleFromPrompt {
+		plainTitle = cleanTitle(firstUserText(prompt)) // committed with the answer: no transaction of its own
+	}
+	s.commitFinal(log, conv, answer.ID, snap.Content, status, code, plainTitle)
 	l.finish(status, code)
 	s.hub.remove(answer.ID)
 	if status == store.StatusComplete {
 		s.checkAnswer(conv.UserID, answer.ID, receipt)
 	}
 
-	if status == store.StatusComplete && title != titleNone {
-		s.title(conv, prompt, snap.Content, title == titleByModel)
+	if status == store.StatusComplete && title == titleByModel {
+		s.title(conv, prompt, snap.Content, true)
 	}
 	if status == store.StatusComplete && recall && answer.ParentID != nil {
 		if last := lastUserTurn(prompt); last >= 0 {
@@ -120,14 +124,20 @@ func (s *Service) commitBatches(ctx context.Context, l *live, userID, id uuid.UU
 	}
 }
 
-// commitFinal stores the end state, retrying for a while so a database
-// restart mid-answer loses nothing.
-func (s *Service) commitFinal(log interface{ Error(string, ...any) }, userID, id uuid.UUID, content, status, code string) {
+// commitFinal stores the end state, and the conversation's title when
+// title is not "", retrying for a while so a database restart mid-answer
+// loses nothing.
+func (s *Service) commitFinal(log interface{ Error(string, ...any) }, conv store.Conversation, id uuid.UUID, content, status, code, title string) {
 	delay := 100 * time.Millisecond
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := s.store.UpdateMessage(ctx, userID, id, content, status, code, s.opt.Now())
+		var err error
+		if title == "" {
+			err = s.store.UpdateMessage(ctx, conv.UserID, id, content, status, code, s.opt.Now())
+		} else {
+			err = s.store.UpdateMessageAndTitle(ctx, conv.UserID, id, content, status, code, s.opt.Now(), conv.ID, title)
+		}
 		cancel()
 		if err == nil {
 			return

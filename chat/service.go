@@ -260,35 +260,26 @@ type plan struct {
 }
 
 // commitAndStart commits p's turns and an empty streaming answer under
-// parent, makes it the branch on show, and starts generating it.
+// parent, makes it the branch on show, and starts generating it. The
+// commit is one round trip to the database, which also brings the user's
+// custom instructions for the prompt.
 func (s *Service) commitAndStart(ctx context.Context, p plan, parent uuid.UUID) (store.Message, error) {
-	instructions, err := s.store.Instructions(ctx, p.conv.UserID)
+	id, _ := uuid.NewV7()
+	now := s.opt.Now()
+	answer := store.Message{ID: id, ConversationID: p.conv.ID, UserID: p.conv.UserID, ParentID: &parent, Role: store.RoleAssistant,
+		Status: store.StatusStreaming, Model: p.conv.Model, CreatedAt: now}
+	start := store.AnswerStart{UserID: p.conv.UserID, ConversationID: p.conv.ID, Turns: p.add, Answer: answer, Now: now}
+	if p.isNew {
+		start.NewConversation = &p.conv
+	}
+	instructions, err := s.store.StartAnswer(ctx, start)
 	if err != nil {
-		return store.Message{}, err
+		return store.Message{}, notFound(err)
 	}
 	all := append(append([]store.Message{}, p.prior...), p.add...)
 	prompt := promptFor(all, parent)
 	if instructions != "" {
 		prompt = append([]Prompt{{Role: store.RoleSystem, Content: instructions}}, prompt...)
-	}
-	id, _ := uuid.NewV7()
-	answer := store.Message{ID: id, ConversationID: p.conv.ID, UserID: p.conv.UserID, ParentID: &parent, Role: store.RoleAssistant,
-		Status: store.StatusStreaming, Model: p.conv.Model, CreatedAt: s.opt.Now()}
-	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		if p.isNew {
-			if err := tx.CreateConversation(ctx, p.conv); err != nil {
-				return err
-			}
-		}
-		for _, m := range append(p.add, answer) {
-			if err := tx.AddMessage(ctx, m); err != nil {
-				return err
-			}
-		}
-		return tx.UpdateConversation(ctx, p.conv.UserID, p.conv.ID, store.ConversationUpdate{CurrentLeaf: &answer.ID, Touch: true}, s.opt.Now())
-	})
-	if err != nil {
-		return store.Message{}, err
 	}
 	genCtx, cancel := context.WithCancel(s.base)
 	l := newLive(p.conv.UserID, cancel, store.StatusStreaming)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/google/uuid"
@@ -129,15 +130,35 @@ type streamEvent struct {
 // rendered so far, each time it grows, with the version as event id so a
 // reconnecting EventSource (Last-Event-ID) gets only what is newer. Only
 // the owner can attach.
+//
+// Rendering the whole answer costs more as it grows, so it is not done
+// for every token: changes that arrive while an event is rendered or
+// written are merged into the next one, and events are at least
+// minEventGap apart (more while rendering is slow). The first and the last
+// event are never held back.
 func (h *Chat) Stream(c echo.Context) error {
 	user, _, msgID, err := h.messageParams(c)
 	if err != nil {
 		return err
 	}
 	last, _ := strconv.Atoi(c.Request().Header.Get("Last-Event-ID"))
+	ctx := c.Request().Context()
+	newest := make(chan chat.Snapshot, 1) // the newest snapshot not sent yet
+	followed := make(chan error, 1)
+	go func() {
+		followed <- h.Service.Follow(ctx, user.ID, msgID, func(s chat.Snapshot) error {
+			select {
+			case <-newest: // superseded
+			default:
+			}
+			newest <- s
+			return nil
+		})
+	}()
 	w := c.Response()
 	started := false
-	err = h.Service.Follow(c.Request().Context(), user.ID, msgID, func(s chat.Snapshot) error {
+	var notBefore time.Time
+	send := func(s chat.Snapshot) error {
 		if !started {
 			w.Header().Set(echo.HeaderContentType, "text/event-stream")
 			w.Header().Set("Cache-Control", "no-store")
@@ -149,6 +170,7 @@ func (h *Chat) Stream(c echo.Context) error {
 		if !final && s.Version <= last {
 			return nil
 		}
+		t0 := time.Now()
 		ev := streamEvent{HTML: string(h.html(s.Content)), Status: s.Status, Notice: h.notice(c.Request().Context(), user.ID, msgID, s)}
 		if final {
 			ev.Text = s.Content
@@ -166,15 +188,45 @@ func (h *Chat) Stream(c echo.Context) error {
 			return err
 		}
 		w.Flush()
+		notBefore = time.Now().Add(max(minEventGap, 2*time.Since(t0)))
 		return nil
-	})
-	if !started {
-		return err
 	}
-	if err != nil && c.Request().Context().Err() == nil {
-		return fmt.Errorf("stream: %w", err)
+	for {
+		select {
+		case s := <-newest:
+			if wait := time.Until(notBefore); wait > 0 && s.Status == store.StatusStreaming {
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				}
+				select {
+				case s = <-newest: // what came in while waiting
+				default:
+				}
+			}
+			if err := send(s); err != nil {
+				return nil // the client went away
+			}
+		case err := <-followed:
+			select {
+			case s := <-newest: // the end state, not sent yet
+				if err := send(s); err != nil {
+					return nil
+				}
+			default:
+			}
+			if !started {
+				return err
+			}
+			if err != nil && ctx.Err() == nil {
+				return fmt.Errorf("stream: %w", err)
+			}
+			return nil
+		}
 	}
-	return nil
 }
 
 // contextHTML renders the memories and sources an answer was given ("" for
@@ -215,6 +267,9 @@ func (h *Chat) SetDocuments(c echo.Context) error {
 	}
 	return seeOther(c, "/c/"+convID.String())
 }
+
+// minEventGap is the least time between two events of a running answer.
+const minEventGap = 40 * time.Millisecond
 
 // Rename sets a conversation's title.
 func (h *Chat) Rename(c echo.Context) error {

@@ -153,20 +153,16 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, signed *attestati
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	chunk := func(delta map[string]any, finish any) error {
-		b, err := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}})
-		if err != nil {
-			return err
-		}
-		signed.Write(b)
-		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
+	ch := newChunker(id, created, model)
+	send := func(payload []byte) error {
+		signed.Write(payload)
+		if _, err := w.Write(ch.frame(payload)); err != nil {
 			return err
 		}
 		w.Flush()
 		return nil
 	}
-	if err := chunk(map[string]any{"role": "assistant", "content": ""}, nil); err != nil {
+	if err := send(ch.role()); err != nil {
 		return nil // the client went away; the answer still completes and is stored
 	}
 	sentLen := 0
@@ -174,7 +170,7 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, signed *attestati
 	err := h.Chat.Follow(c.Request().Context(), sent.Conversation.UserID, sent.Assistant.ID, func(s chat.Snapshot) error {
 		last = s
 		if len(s.Content) > sentLen {
-			if err := chunk(map[string]any{"content": s.Content[sentLen:]}, nil); err != nil {
+			if err := send(ch.content(s.Content[sentLen:])); err != nil {
 				return err
 			}
 			sentLen = len(s.Content)
@@ -196,7 +192,7 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, signed *attestati
 		h.recordSignature(c, sent, signed)
 		return nil
 	}
-	if err := chunk(map[string]any{}, finishReason(last.Status)); err != nil {
+	if err := send(ch.finish(finishReason(last.Status))); err != nil {
 		return nil
 	}
 	fmt.Fprint(w, "data: [DONE]\n\n")
@@ -208,6 +204,68 @@ func (h *API) streamCompletion(c echo.Context, sent chat.Sent, signed *attestati
 // completionIDPrefix starts the id of every chat completion; the rest is
 // the id of the answer's message.
 const completionIDPrefix = "chatcmpl-"
+
+// chunker makes the chunks of one streamed completion: the part every
+// chunk shares is encoded once, and each token costs one append into a
+// reused buffer rather than a map and a reflective encode. A chunk (and a
+// frame) is valid until the next one is made.
+type chunker struct {
+	head  []byte // {"id":…,"object":…,"created":…,"model":…,"choices":[{"index":0,"delta":
+	buf   []byte
+	event []byte
+}
+
+// frame returns payload as one SSE event.
+func (c *chunker) frame(payload []byte) []byte {
+	c.event = append(append(append(c.event[:0], "data: "...), payload...), "\n\n"...)
+	return c.event
+}
+
+func newChunker(id string, created int64, model string) *chunker {
+	head, _ := json.Marshal(struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		Model   string `json:"model"`
+	}{id, "chat.completion.chunk", created, model})
+	h := append(head[:len(head)-1:len(head)-1], `,"choices":[{"index":0,"delta":`...) // into its closing brace
+	return &chunker{head: h}
+}
+
+// chunk returns the chunk with delta, a JSON object, and finish, a finish
+// reason or "" for none yet.
+func (c *chunker) chunk(delta, finish string) []byte {
+	c.buf = append(append(c.buf[:0], c.head...), delta...)
+	return c.end(finish)
+}
+
+func (c *chunker) end(finish string) []byte {
+	if finish == "" {
+		c.buf = append(c.buf, `,"finish_reason":null}]}`...)
+	} else {
+		c.buf = append(c.buf, `,"finish_reason":`...)
+		c.buf = appendJSONString(c.buf, finish)
+		c.buf = append(c.buf, `}]}`...)
+	}
+	return c.buf
+}
+
+func (c *chunker) role() []byte { return c.chunk(`{"role":"assistant","content":""}`, "") }
+
+func (c *chunker) content(text string) []byte {
+	c.buf = append(append(c.buf[:0], c.head...), `{"content":`...)
+	c.buf = append(appendJSONString(c.buf, text), '}')
+	return c.end("")
+}
+
+func (c *chunker) finish(reason string) []byte { return c.chunk(`{}`, reason) }
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it (HTML characters included).
+func appendJSONString(buf []byte, s string) []byte {
+	b, _ := json.Marshal(s) // a string always encodes
+	return append(buf, b...)
+}
 
 func finishReason(status string) string {
 	if status == store.StatusComplete {

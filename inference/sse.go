@@ -19,7 +19,9 @@ type sseReader struct {
 }
 
 func newSSEReader(r io.Reader) *sseReader {
-	return &sseReader{r: bufio.NewReaderSize(r, 64<<10), max: maxResponse}
+	// Lines longer than the buffer are read in pieces (see line), so it
+	// need not hold the longest one: a stream costs 8 KiB, not 64.
+	return &sseReader{r: bufio.NewReaderSize(r, 8<<10), max: maxResponse}
 }
 
 // next returns the data of the next event that has any. It returns io.EOF
@@ -64,14 +66,20 @@ func (s *sseReader) next() ([]byte, error) {
 // line returns the next line without its LF or CRLF. At the end of the
 // stream it returns what is left with io.EOF.
 func (s *sseReader) line() ([]byte, error) {
+	chunk, err := s.r.ReadSlice('\n')
+	if err == nil {
+		// The common case, a line within the buffer: no copy. The slice is
+		// valid until the next read, and next copies what it keeps.
+		return bytes.TrimSuffix(chunk[:len(chunk)-1], []byte("\r")), nil
+	}
 	var line []byte
 	for {
-		chunk, err := s.r.ReadSlice('\n')
 		line = append(line, chunk...)
 		if len(line) > s.max {
 			return nil, fmt.Errorf("%w: event line over %d bytes", ErrProtocol, s.max)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
+			chunk, err = s.r.ReadSlice('\n')
 			continue
 		}
 		if err != nil {

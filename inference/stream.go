@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -110,21 +113,50 @@ func (c *Client) streamOnce(ctx context.Context, base string, body []byte, onDel
 
 // accumulator folds stream chunks into a Result.
 type accumulator struct {
-	res   *Result
-	calls map[int]int // tool call index → position in res.ToolCalls
+	res       *Result
+	calls     map[int]int // tool call index → position in res.ToolCalls
+	content   strings.Builder
+	reasoning strings.Builder
+}
+
+// streamChunk is the part of a chat.completion.chunk (or of an error event)
+// the client reads, decoded in one pass.
+//
+// Chunks come by the thousand per second under load, so they are decoded
+// with the faster JSON v2 implementation (encoding/json/v2 to be), as
+// leniently as encoding/json: names in any case, invalid UTF-8 and
+// duplicate names are accepted.
+type streamChunk struct {
+	ID      string `json:"id"`
+	Model   string `json:"model"`
+	Choices []struct {
+		Index int `json:"index"`
+		Delta struct {
+			Content          string            `json:"content"`
+			ReasoningContent string            `json:"reasoning_content"`
+			ToolCalls        []openai.ToolCall `json:"tool_calls"`
+		} `json:"delta"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *openai.Usage   `json:"usage"`
+	Error json.RawMessage `json:"error"`
 }
 
 // add decodes one chunk payload and returns what it adds to the answer.
 func (a *accumulator) add(data []byte) (Delta, error) {
-	var errBody struct {
-		Error json.RawMessage `json:"error"`
-	}
-	if json.Unmarshal(data, &errBody) == nil && len(errBody.Error) > 0 && string(errBody.Error) != "null" {
-		return Delta{}, parseError(0, data)
-	}
-	var chunk openai.ChatCompletionStreamResponse
-	if err := json.Unmarshal(data, &chunk); err != nil {
+	var chunk streamChunk
+	if err := jsonv2.Unmarshal(data, &chunk, chunkDecoding); err != nil {
+		// An error event need not have a chunk's shape.
+		var errBody struct {
+			Error json.RawMessage `json:"error"`
+		}
+		if json.Unmarshal(data, &errBody) == nil && isError(errBody.Error) {
+			return Delta{}, parseError(0, data)
+		}
 		return Delta{}, fmt.Errorf("%w: stream chunk is not JSON", ErrProtocol)
+	}
+	if isError(chunk.Error) {
+		return Delta{}, parseError(0, data)
 	}
 	r := a.res
 	if r.ID == "" {
@@ -144,17 +176,28 @@ func (a *accumulator) add(data []byte) (Delta, error) {
 		d.Content += ch.Delta.Content
 		d.Reasoning += ch.Delta.ReasoningContent
 		d.ToolCalls = append(d.ToolCalls, ch.Delta.ToolCalls...)
-		if ch.FinishReason != "" && ch.FinishReason != openai.FinishReasonNull {
-			r.FinishReason = string(ch.FinishReason)
+		if ch.FinishReason != "" && ch.FinishReason != string(openai.FinishReasonNull) {
+			r.FinishReason = ch.FinishReason
 		}
 	}
-	r.Content += d.Content
-	r.Reasoning += d.Reasoning
+	// Builders, not +=, so a long answer costs linear time.
+	if d.Content != "" {
+		a.content.WriteString(d.Content)
+		r.Content = a.content.String()
+	}
+	if d.Reasoning != "" {
+		a.reasoning.WriteString(d.Reasoning)
+		r.Reasoning = a.reasoning.String()
+	}
 	for _, tc := range d.ToolCalls {
 		a.mergeCall(tc)
 	}
 	return d, nil
 }
+
+var chunkDecoding = jsonv2.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true), jsonv2.MatchCaseInsensitiveNames(true))
+
+func isError(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
 
 // mergeCall adds a tool call fragment to the call with the same index.
 func (a *accumulator) mergeCall(tc openai.ToolCall) {

@@ -177,6 +177,9 @@ func TestSearchConversations(t *testing.T) {
 		{"trip", []uuid.UUID{france.ID}},
 		{"basil", []uuid.UUID{cooking.ID}},
 		{"paris basil", nil},
+		{"trip museums", []uuid.UUID{france.ID}},              // title and message together
+		{"dinner ratatouille basil", []uuid.UUID{cooking.ID}}, // title and answer together
+		{"dinner ratatouille paris", nil},
 		{"", nil},
 	}
 	for _, tt := range tests {

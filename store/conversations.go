@@ -9,6 +9,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"confidant/enclave/blindindex"
+	"confidant/enclave/keys"
 )
 
 // Conversation is one chat. Its title is sealed; "" means not titled yet.
@@ -47,9 +51,23 @@ func scanConversation(k userKey) pgx.RowToFunc[Conversation] {
 
 // CreateConversation stores a new conversation for its user.
 func (s *Store) CreateConversation(ctx context.Context, c Conversation) error {
+	b := &pgx.Batch{}
+	if err := s.queueCreateConversation(ctx, b, c, c.CreatedAt); err != nil {
+		return fmt.Errorf("create conversation: %w", err)
+	}
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("create conversation: %w", err)
+	}
+	return nil
+}
+
+// queueCreateConversation adds to b the statements that store a new
+// conversation (and index its title, if it has one), last updated at
+// updatedAt. Every way of creating a conversation goes through here.
+func (s *Store) queueCreateConversation(ctx context.Context, b *pgx.Batch, c Conversation, updatedAt time.Time) error {
 	k, err := s.keyFor(ctx, c.UserID)
 	if err != nil {
-		return fmt.Errorf("create conversation: %w", err)
+		return err
 	}
 	var title []byte
 	if c.Title != "" {
@@ -57,19 +75,14 @@ func (s *Store) CreateConversation(ctx context.Context, c Conversation) error {
 			return err
 		}
 	}
-	return s.InTx(ctx, func(tx *Store) error {
-		_, err := tx.db.Exec(ctx, `
-			INSERT INTO conversations (id, user_id, title_sealed, model, pinned, archived, current_leaf, temporary, documents, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-			c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, c.CurrentLeaf, c.Temporary, c.Documents, c.CreatedAt)
-		if err != nil {
-			return fmt.Errorf("create conversation: %w", err)
-		}
-		if c.Title != "" {
-			return tx.indexText(ctx, c.UserID, c.ID, nil, c.Title)
-		}
-		return nil
-	})
+	b.Queue(`
+		INSERT INTO conversations (id, user_id, title_sealed, model, pinned, archived, current_leaf, temporary, documents, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, c.CurrentLeaf, c.Temporary, c.Documents, c.CreatedAt, updatedAt)
+	if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(c.UserID)), c.Title); len(tokens) > 0 {
+		b.Queue(`INSERT INTO search_docs (conversation_id, user_id, message_id, tokens) VALUES ($1, $2, NULL, $3)`, c.ID, c.UserID, tokens)
+	}
+	return nil
 }
 
 // Conversation returns one of the user's conversations; another user's id
@@ -200,14 +213,30 @@ func (s *Store) UpdateConversation(ctx context.Context, userID, id uuid.UUID, u 
 			return err
 		}
 	}
-	return s.InTx(ctx, func(tx *Store) error {
-		return tx.updateConversation(ctx, userID, id, u, title, now)
-	})
+	return s.updateConversation(ctx, userID, id, u, title, now)
 }
 
+// updateConversation applies u in one round trip to the database (an
+// implicit transaction when not in one).
 func (s *Store) updateConversation(ctx context.Context, userID, id uuid.UUID, u ConversationUpdate, title []byte, now time.Time) error {
-	var titleSet bool
-	err := s.db.QueryRow(ctx, `
+	b := &pgx.Batch{}
+	updated := s.queueUpdateConversation(b, userID, id, u, title, now)
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("update conversation: %w", err)
+	}
+	if !*updated {
+		return fmt.Errorf("update conversation: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// queueUpdateConversation adds the statements that apply u to b. A title
+// that was set replaces the title's search tokens; the sealed title, unique
+// by its nonce, tells whether it was set. What it returns tells, once b has
+// run, whether the conversation was there to update.
+func (s *Store) queueUpdateConversation(b *pgx.Batch, userID, id uuid.UUID, u ConversationUpdate, title []byte, now time.Time) *bool {
+	updated := new(bool)
+	b.Queue(`
 		UPDATE conversations SET
 			title_sealed = CASE WHEN $3::bytea IS NULL OR ($10 AND title_sealed IS NOT NULL) THEN title_sealed ELSE $3 END,
 			model = coalesce($4, model),
@@ -215,16 +244,23 @@ func (s *Store) updateConversation(ctx context.Context, userID, id uuid.UUID, u 
 			archived = coalesce($6, archived),
 			current_leaf = coalesce($7, current_leaf),
 			updated_at = CASE WHEN $8 THEN $9 ELSE updated_at END
-		WHERE id = $1 AND user_id = $2
-		RETURNING coalesce($3::bytea IS NOT NULL AND title_sealed = $3::bytea, false)`,
-		id, userID, title, u.Model, u.Pinned, u.Archived, u.CurrentLeaf, u.Touch, now, u.OnlyIfNoTitle).Scan(&titleSet)
-	if err != nil {
-		return notFound(err, "update conversation")
+		WHERE id = $1 AND user_id = $2`,
+		id, userID, title, u.Model, u.Pinned, u.Archived, u.CurrentLeaf, u.Touch, now, u.OnlyIfNoTitle).Exec(func(tag pgconn.CommandTag) error {
+		*updated = tag.RowsAffected() > 0
+		return nil
+	})
+	if title != nil {
+		const titleSet = `EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.user_id = $2 AND c.title_sealed = $3)`
+		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), *u.Title); len(tokens) > 0 {
+			b.Queue(`
+				INSERT INTO search_docs (conversation_id, user_id, message_id, tokens)
+				SELECT $1, $2, NULL, $4::bytea[] WHERE `+titleSet+`
+				ON CONFLICT (conversation_id) WHERE message_id IS NULL DO UPDATE SET tokens = EXCLUDED.tokens`, id, userID, title, tokens)
+		} else {
+			b.Queue(`DELETE FROM search_docs WHERE conversation_id = $1 AND message_id IS NULL AND `+titleSet, id, userID, title)
+		}
 	}
-	if titleSet {
-		return s.indexText(ctx, userID, id, nil, *u.Title)
-	}
-	return nil
+	return updated
 }
 
 // DeleteConversation removes one of the user's conversations and its messages.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"confidant/enclave/blindindex"
 	"confidant/enclave/keys"
@@ -68,11 +69,7 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 		if err != nil {
 			return err
 		}
-		tag, err := tx.db.Exec(ctx, `
-			INSERT INTO messages (id, conversation_id, user_id, parent_id, role, content_sealed, status, model, error_code, content_length, created_at, updated_at)
-			SELECT $1, c.id, c.user_id, $4, $5, $6, $7, $8, $9, $10, $11, $11 FROM conversations c
-			WHERE c.id = $2 AND c.user_id = $3
-			  AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM messages p WHERE p.id = $4 AND p.conversation_id = c.id))`,
+		tag, err := tx.db.Exec(ctx, insertMessageSQL,
 			m.ID, m.ConversationID, m.UserID, m.ParentID, m.Role, content, m.Status, m.Model, m.ErrorCode, len(m.Content), m.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("add message: %w", err)
@@ -88,30 +85,80 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 }
 
 // UpdateMessage replaces a message's content and status, as an answer
-// streams in and when it ends. When it ends, its text is indexed.
+// streams in and when it ends. When it ends, its text is indexed. It is one
+// round trip to the database (an implicit transaction when not in one).
 func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time) error {
-	return s.InTx(ctx, func(tx *Store) error {
-		k, err := tx.keyFor(ctx, userID)
-		if err != nil {
-			return fmt.Errorf("update message: %w", err)
-		}
-		sealed, err := k.seal("messages", "content", id, content)
-		if err != nil {
-			return err
-		}
-		var convID uuid.UUID
-		err = tx.db.QueryRow(ctx, `
-			UPDATE messages SET content_sealed = $3, status = $4, error_code = $5, content_length = $6, updated_at = $7
-			WHERE id = $1 AND user_id = $2 RETURNING conversation_id`,
-			id, userID, sealed, status, errorCode, len(content), now).Scan(&convID)
-		if err != nil {
-			return notFound(err, "update message")
-		}
-		if status != StatusStreaming {
-			return tx.indexText(ctx, userID, convID, &id, content)
-		}
+	b := &pgx.Batch{}
+	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
+	if err != nil {
+		return fmt.Errorf("update message: %w", err)
+	}
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("update message: %w", err)
+	}
+	if !*updated {
+		return fmt.Errorf("update message: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// UpdateMessageAndTitle is UpdateMessage that also titles the message's
+// conversation, unless it has a title already, in the same round trip:
+// how an answer that ends can title a new conversation without another
+// transaction.
+func (s *Store) UpdateMessageAndTitle(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time,
+	conversationID uuid.UUID, title string) error {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("update message and title: %w", err)
+	}
+	sealedTitle, err := k.seal("conversations", "title", conversationID, title)
+	if err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
+	if err != nil {
+		return fmt.Errorf("update message and title: %w", err)
+	}
+	titled := s.queueUpdateConversation(b, userID, conversationID, ConversationUpdate{Title: &title, OnlyIfNoTitle: true}, sealedTitle, now)
+	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("update message and title: %w", err)
+	}
+	if !*updated || !*titled {
+		return fmt.Errorf("update message and title: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// queueUpdateMessage adds UpdateMessage's statements to b. What it points
+// to tells, once b has run, whether the message was there to update.
+func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id uuid.UUID, content, status, errorCode string, now time.Time) (*bool, error) {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := k.seal("messages", "content", id, content)
+	if err != nil {
+		return nil, err
+	}
+	updated := new(bool)
+	b.Queue(`
+		UPDATE messages SET content_sealed = $3, status = $4, error_code = $5, content_length = $6, updated_at = $7
+		WHERE id = $1 AND user_id = $2`,
+		id, userID, sealed, status, errorCode, len(content), now).Exec(func(tag pgconn.CommandTag) error {
+		*updated = tag.RowsAffected() > 0
 		return nil
 	})
+	if status != StatusStreaming {
+		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), content); len(tokens) > 0 {
+			b.Queue(insertMessageTokensSQL+`
+				ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO UPDATE SET tokens = EXCLUDED.tokens`, id, userID, tokens)
+		} else {
+			b.Queue(`DELETE FROM search_docs WHERE message_id = $1`, id)
+		}
+	}
+	return updated, nil
 }
 
 // SaveStreamingMessage commits the text of an answer still streaming. These
@@ -194,9 +241,9 @@ func (s *Store) InterruptStreaming(ctx context.Context, now time.Time) (int64, e
 func (s *Store) indexText(ctx context.Context, userID, conversationID uuid.UUID, messageID *uuid.UUID, text string) error {
 	var err error
 	if messageID != nil {
-		_, err = s.db.Exec(ctx, `DELETE FROM search_tokens WHERE message_id = $1`, *messageID)
+		_, err = s.db.Exec(ctx, `DELETE FROM search_docs WHERE message_id = $1`, *messageID)
 	} else {
-		_, err = s.db.Exec(ctx, `DELETE FROM search_tokens WHERE conversation_id = $1 AND message_id IS NULL`, conversationID)
+		_, err = s.db.Exec(ctx, `DELETE FROM search_docs WHERE conversation_id = $1 AND message_id IS NULL`, conversationID)
 	}
 	if err != nil {
 		return fmt.Errorf("index text: %w", err)
@@ -211,8 +258,8 @@ func (s *Store) insertTokens(ctx context.Context, userID, conversationID uuid.UU
 		return nil
 	}
 	_, err := s.db.Exec(ctx, `
-		INSERT INTO search_tokens (user_id, conversation_id, message_id, token)
-		SELECT $1, $2, $3, unnest($4::bytea[])`, userID, conversationID, messageID, tokens)
+		INSERT INTO search_docs (conversation_id, user_id, message_id, tokens) VALUES ($1, $2, $3, $4)`,
+		conversationID, userID, messageID, tokens)
 	if err != nil {
 		return fmt.Errorf("insert tokens: %w", err)
 	}
@@ -226,10 +273,14 @@ func (s *Store) SearchConversations(ctx context.Context, userID uuid.UUID, query
 	if len(tokens) == 0 {
 		return nil, nil
 	}
+	// The GIN index finds the rows with any of the words; a conversation
+	// matches when its rows hold all of them between them.
 	rows, err := s.db.Query(ctx, `
-		SELECT t.conversation_id FROM search_tokens t JOIN conversations c ON c.id = t.conversation_id
-		WHERE t.user_id = $1 AND t.token = ANY($2)
-		GROUP BY t.conversation_id, c.updated_at
+		SELECT d.conversation_id FROM search_docs d
+		CROSS JOIN LATERAL unnest(d.tokens) AS t(token)
+		JOIN conversations c ON c.id = d.conversation_id
+		WHERE d.tokens && $2::bytea[] AND d.user_id = $1 AND t.token = ANY($2::bytea[])
+		GROUP BY d.conversation_id, c.updated_at
 		HAVING count(DISTINCT t.token) = $3
 		ORDER BY c.updated_at DESC LIMIT $4`, userID, tokens, len(tokens), limit)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,44 @@ func TestChatOverHTTP(t *testing.T) {
 	res, body := alice.PostForm(loc+"/messages", url.Values{"content": {"   "}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "Write a message first.") {
 		t.Errorf("empty message: %d", res.StatusCode)
+	}
+}
+
+// A long answer streamed fast is not rendered once per token: changes are
+// merged into events at most a few dozen a second, and the last event has
+// the whole answer.
+func TestStreamMergesFastTokens(t *testing.T) {
+	srv := start(t)
+	alice := testclient.New(t, srv)
+	alice.SignUp(softauthn.New(srv.URL), "alice", "Alice")
+	alice.Get("/")
+
+	loc, page := send(t, alice, "/c", "Tell me a lot [[sim:tokens=300]] [[sim:delay=2ms]]")
+	m := streamURL.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no streaming answer on %s", loc)
+	}
+	began := time.Now()
+	_, events := readStream(t, alice, m[1], "")
+	took := time.Since(began)
+	if len(events) < 2 {
+		t.Fatalf("%d events", len(events))
+	}
+	last := events[len(events)-1]
+	if last.Event != "end" || last.Data.Status != "complete" || len(strings.Fields(last.Data.Text)) < 250 { // 300 tokens
+		t.Fatalf("last event %s %s with %d words", last.Event, last.Data.Status, len(strings.Fields(last.Data.Text)))
+	}
+	// At most one event per gap, plus the first and the last.
+	if most := int(took/(40*time.Millisecond)) + 2; len(events) > most {
+		t.Errorf("%d events in %s, want at most %d", len(events), took, most)
+	}
+	prev := -1
+	for _, e := range events {
+		v, err := strconv.Atoi(e.ID)
+		if err != nil || v <= prev {
+			t.Fatalf("event ids %v are not increasing", e.ID)
+		}
+		prev = v
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"confidant/enclave/evidence"
 	"confidant/enclave/tdx"
 	"confidant/handlers"
+	"confidant/internal/debugserver"
 	"confidant/migrations"
 	"confidant/store"
 	"confidant/web"
@@ -37,6 +38,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
 
+	if addr := getenv(debugserver.Env); addr != "" {
+		if err := debugserver.Start(ctx, addr, log); err != nil {
+			return err
+		}
+	}
 	pool, err := openDatabase(ctx, cfg.DatabaseURL, log)
 	if err != nil {
 		return err
@@ -180,6 +186,7 @@ func openDatabase(ctx context.Context, url string, log *slog.Logger) (*pgxpool.P
 		// which each commit as they go.
 		pcfg.MaxConns = defaultPoolSize
 	}
+	store.ConfigurePool(pcfg)
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)

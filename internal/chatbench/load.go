@@ -141,11 +141,17 @@ type segment struct {
 	ttft   []time.Duration // of the completions started in the measured window
 	errors int
 	first  error
+	done   int // completions, warm-up included
+
+	serverCPU, dbCPU time.Duration // what the server and its database used meanwhile, when metered
 }
 
 func (s *segment) add(o segment) {
 	s.ttft = append(s.ttft, o.ttft...)
 	s.errors += o.errors
+	s.done += o.done
+	s.serverCPU += o.serverCPU
+	s.dbCPU += o.dbCPU
 	if s.first == nil {
 		s.first = o.first
 	}
@@ -173,6 +179,9 @@ func steady(ctx context.Context, client *http.Client, t target, n int, warmup, d
 				if err != nil {
 					_ = sleep(ctx, 10*time.Millisecond) // no hot loop on a failing target
 				}
+				if err == nil {
+					local.done++
+				}
 				if t0.Before(recordFrom) {
 					continue
 				}
@@ -194,10 +203,15 @@ func steady(ctx context.Context, client *http.Client, t target, n int, warmup, d
 	return out
 }
 
+// cpuMeter reads the CPU time used so far by Confidant's server and by
+// the database backends serving it.
+type cpuMeter func(ctx context.Context) (server, db time.Duration, err error)
+
 // ttftPart is part 1: TTFT under steady load, direct, through the floor
 // proxy and through Confidant, interleaved in rounds so that noise falls
-// on all three alike.
-func ttftPart(ctx context.Context, o options, targets []target) error {
+// on all three alike. The CPU that Confidant's segments cost the server
+// and its database is metered, per completion.
+func ttftPart(ctx context.Context, o options, targets []target, meter cpuMeter) error {
 	seg := o.duration / time.Duration(o.rounds)
 	fmt.Printf("== 1. time to first token under steady load: 20-token answers, back to back over kept-alive connections,\n")
 	fmt.Printf("      %s per configuration in %d interleaved rounds of %s (after %s warm-up each)\n", o.duration, o.rounds, seg, o.warmup)
@@ -213,7 +227,23 @@ func ttftPart(ctx context.Context, o options, targets []target) error {
 				if r%2 == 1 {
 					i = len(targets) - 1 - k
 				}
-				results[i].add(steady(ctx, clients[i], targets[i], n, o.warmup, seg))
+				var s0, d0 time.Duration
+				metered := i == len(targets)-1 && meter != nil
+				if metered {
+					var err error
+					if s0, d0, err = meter(ctx); err != nil {
+						return err
+					}
+				}
+				got := steady(ctx, clients[i], targets[i], n, o.warmup, seg)
+				if metered {
+					s1, d1, err := meter(ctx)
+					if err != nil {
+						return err
+					}
+					got.serverCPU, got.dbCPU = s1-s0, d1-d0
+				}
+				results[i].add(got)
 				if err := ctx.Err(); err != nil {
 					return err
 				}
@@ -255,6 +285,11 @@ func report(n int, d time.Duration, targets []target, results []segment) {
 	if !ok[0] || !ok[1] || !ok[2] {
 		fmt.Println("  targets: not evaluated, a configuration had no successful request")
 		return
+	}
+	if c := results[2]; c.done > 0 && c.serverCPU+c.dbCPU > 0 {
+		perReq := func(d time.Duration) string { return ms(d / time.Duration(c.done)) }
+		fmt.Printf("  confidant CPU per completion: server %s, its database %s (%d completions, warm-up included)\n",
+			perReq(c.serverCPU), perReq(c.dbCPU), c.done)
 	}
 	floor50, floor99 := p50[1]-p50[0], p99[1]-p99[0]
 	conf50, conf99 := p50[2]-p50[0], p99[2]-p99[0]

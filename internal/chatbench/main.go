@@ -4,14 +4,15 @@
 // DIRECT to the backend, FLOOR through a bare Go reverse proxy and
 // CONFIDANT through `confidant serve` at its OpenAI-compatible
 // /v1/chat/completions, with the latency the floor and Confidant add over
-// direct and whether the targets hold. Part 2 is a burst of concurrent
+// direct, whether the targets hold, and the CPU time each Confidant
+// completion costs its server and its database. Part 2 is a burst of concurrent
 // streaming chats through Confidant: errors, wall time, and the server's
 // resident memory at peak against idle. Part 3 is the server render time of
 // a conversation of many messages and of the page of a user with many
 // conversations, seeded sealed through the app's own store.
 //
 //	go run ./internal/chatbench [-bin ./bin/confidant] [-duration 5s] [-quick]
-//	                            [-clients 10,100] [-async-commit]
+//	                            [-clients 10,100] [-async-commit] [-parts 123]
 //
 // It creates throwaway databases (confidant_chatbench_<rand> for parts 1
 // and 2, the same name with _pages for part 3, which gets a fresh server)
@@ -62,6 +63,7 @@ type options struct {
 	pageCap  time.Duration
 
 	asyncCommit bool
+	parts       string // which parts to run: digits of 1, 2, 3
 }
 
 func main() {
@@ -83,9 +85,10 @@ func main() {
 	quick := flag.Bool("quick", false, "smoke run: shorter loads and smaller counts")
 	asyncCommit := flag.Bool("async-commit", false, "diagnostic: run the throwaway database with synchronous_commit=off, to see how much of what Confidant adds is waiting for the disk")
 	clients := flag.String("clients", "10,100", "client counts of part 1, comma-separated")
+	parts := flag.String("parts", "123", "parts to run: 1 TTFT, 2 burst, 3 render times (e.g. -parts 1)")
 	flag.Parse()
 	o := options{bin: *bin, duration: *duration, asyncCommit: *asyncCommit, rounds: 2, warmup: 500 * time.Millisecond,
-		burst: 1000, messages: 2000, convs: 10000, gets: 50, pageCap: 40 * time.Second}
+		burst: 1000, messages: 2000, convs: 10000, gets: 50, pageCap: 40 * time.Second, parts: *parts}
 	for _, f := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 || n > 1000 {
@@ -123,6 +126,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// runs reports whether part p is to run.
+func (o options) runs(p byte) bool { return strings.IndexByte(o.parts, p) >= 0 }
 
 func isSet(name string) bool {
 	set := false
@@ -255,14 +261,22 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	if err := ttftPart(ctx, o, targets); err != nil {
-		return withTail(ctx, err, server)
+	if o.runs('1') {
+		if err := ttftPart(ctx, o, targets, bn.cpuMeter(server.pid(), db)); err != nil {
+			return withTail(ctx, err, server)
+		}
 	}
-	if err := burstPart(ctx, o, targets[2], server, idle); err != nil {
-		return withTail(ctx, err, server)
+	if o.runs('2') {
+		if err := burstPart(ctx, o, targets[2], server, idle); err != nil {
+			return withTail(ctx, err, server)
+		}
 	}
 	if err := server.exited(); err != nil {
 		return err
+	}
+	if !o.runs('3') {
+		fmt.Printf("\ntotal %.0fs\n", time.Since(start).Seconds())
+		return nil
 	}
 	// Part 3 gets a fresh server and database: the first one is still
 	// titling the burst's chats, and its thousands of conversations would
@@ -331,6 +345,32 @@ func (bn *bench) startServer(ctx context.Context, name, db string) (*child, env,
 		return nil, env{}, err
 	}
 	return server, e, nil
+}
+
+// cpuMeter meters the server process and the database backends connected
+// to db (the server's pool; its connections live for the whole run).
+func (bn *bench) cpuMeter(serverPID int, db string) cpuMeter {
+	return func(ctx context.Context) (time.Duration, time.Duration, error) {
+		server, err := procstat.CPU(serverPID)
+		if err != nil {
+			return 0, 0, err
+		}
+		rows, err := bn.conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, db)
+		if err != nil {
+			return 0, 0, err
+		}
+		pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+		if err != nil {
+			return 0, 0, err
+		}
+		var total time.Duration
+		for _, pid := range pids {
+			if t, err := procstat.CPU(int(pid)); err == nil { // a backend may just have exited
+				total += t
+			}
+		}
+		return server, total, nil
+	}
 }
 
 // dropDatabase drops a throwaway database, if it exists, whoever is

@@ -202,10 +202,6 @@ func pagesPart(ctx context.Context, o options, e env, server *child) error {
 		return err
 	}
 
-	// Storing a title deletes the conversation's old title tokens with
-	// "conversation_id = $1 AND message_id IS NULL", which no index of
-	// search_tokens serves: each title reads every title token in the
-	// database, so seeding titled conversations slows as it goes.
 	t0 := time.Now()
 	if err := seedConversations(ctx, st, user.ID, o.convs, workers); err != nil {
 		return fmt.Errorf("seed conversations: %w", err)

@@ -68,7 +68,12 @@ func NewWithURL(t testing.TB) (*pgxpool.Pool, string) {
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
-	pool, err := pgxpool.New(ctx, url)
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	store.ConfigurePool(pcfg)
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		t.Fatalf("testdb: open %s: %v", name, err)
 	}
