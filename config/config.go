@@ -31,7 +31,10 @@ type Config struct {
 	// BackendVerifyTTL is how long a backend's verification is trusted
 	// before it is verified again (CONFIDANT_BACKEND_VERIFY_TTL, 30m).
 	BackendVerifyTTL time.Duration
-	Registration     string // open | invite
+	// EmbedModel is the backends' embedding model, for memory and
+	// documents (CONFIDANT_EMBED_MODEL, sim-embed).
+	EmbedModel   string
+	Registration string // open | invite
 
 	// ShutdownTimeout bounds how long in-flight requests may run after a
 	// shutdown signal.
@@ -63,6 +66,7 @@ func FromEnv(getenv Getenv) (*Config, error) {
 		BackendURLs:     splitList(getenv("CONFIDANT_BACKEND_URL")),
 		BackendKey:      getenv("CONFIDANT_BACKEND_KEY"),
 		BackendAllow:    splitList(getenv("CONFIDANT_BACKEND_ALLOW")),
+		EmbedModel:      get("CONFIDANT_EMBED_MODEL", "sim-embed"),
 		Registration:    get("CONFIDANT_REGISTRATION", RegistrationOpen),
 		ShutdownTimeout: 15 * time.Second,
 	}

@@ -127,10 +127,10 @@ func New(d Deps) (*Server, error) {
 		embedder = d.Inference
 	}
 	memories := &handlers.Memories{Settings: settings, Store: d.Store,
-		Service: memory.New(d.Store, embedder, memory.Options{Now: d.Now, Log: d.Log})}
+		Service: memory.New(d.Store, embedder, memory.Options{Now: d.Now, Log: d.Log, EmbedModel: d.Config.EmbedModel})}
 	var docs *rag.Service
 	if d.Pool != nil && d.Inference != nil {
-		if docs, err = rag.NewService(d.Pool, d.Store, d.Inference, rag.Options{Now: d.Now, Log: d.Log}); err != nil {
+		if docs, err = rag.NewService(d.Pool, d.Store, d.Inference, rag.Options{Now: d.Now, Log: d.Log, EmbedModel: d.Config.EmbedModel}); err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
 		if err := docs.Start(context.Background()); err != nil {
