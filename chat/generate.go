@@ -36,8 +36,9 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	if recall {
 		prompt = s.withMemories(ctx, conv.UserID, answer.ID, prompt)
 	}
+	fromDocuments := false
 	if conv.Documents != "" && s.opt.Documents != nil {
-		prompt = s.withSources(ctx, conv.UserID, answer.ID, conv.Documents, prompt)
+		prompt, fromDocuments = s.withSources(ctx, conv.UserID, answer.ID, conv.Documents, prompt)
 	}
 	receipt, err := s.stream(ctx, conv.Model, prompt, func(delta string) error {
 		l.append(delta)
@@ -85,7 +86,7 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	if status == store.StatusComplete && recall && answer.ParentID != nil {
 		if last := lastUserTurn(prompt); last >= 0 {
 			s.learn(Exchange{UserID: conv.UserID, ConversationID: conv.ID, MessageID: *answer.ParentID, Model: conv.Model,
-				UserMessage: prompt[last].Content, Answer: snap.Content})
+				UserMessage: prompt[last].Content, Answer: snap.Content, FromDocuments: fromDocuments})
 		}
 	}
 }

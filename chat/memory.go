@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"confidant/store"
 )
 
 // Memory is the long-term memory an answer reads before it starts and
@@ -31,6 +33,10 @@ type Exchange struct {
 	Model          string
 	UserMessage    string
 	Answer         string
+	// FromDocuments says the answer was built on document passages: text
+	// the user did not write, which may try to plant "facts". Only what the
+	// user asked to be remembered is learned from such an exchange.
+	FromDocuments bool
 }
 
 // recallTimeout bounds how long an answer waits for memories before it
@@ -62,12 +68,28 @@ func (s *Service) withMemories(ctx context.Context, userID, answerID uuid.UUID, 
 		b.WriteString("- " + m.Text + "\n")
 		ids[i] = m.ID
 	}
-	if err := s.store.LinkMessageMemories(rctx, userID, answerID, ids); err != nil {
+	lctx, lcancel := context.WithTimeout(ctx, linkTimeout)
+	defer lcancel()
+	if err := s.store.LinkMessageMemories(lctx, userID, answerID, ids); err != nil {
 		s.opt.Log.Warn("memories used by an answer not recorded", "err", err)
 	}
-	out := make([]Prompt, 0, len(prompt)+1)
-	out = append(out, Prompt{Role: "system", Content: b.String()})
-	return append(out, prompt...)
+	return withSystem(prompt, b.String())
+}
+
+// linkTimeout bounds recording what an answer was given; it has its own
+// budget, apart from the search's.
+const linkTimeout = 5 * time.Second
+
+// withSystem puts text at the head of the prompt's system message, making
+// one if there is none: several chat templates accept only one system
+// message, and only first.
+func withSystem(prompt []Prompt, text string) []Prompt {
+	if len(prompt) > 0 && prompt[0].Role == store.RoleSystem {
+		out := append([]Prompt(nil), prompt...)
+		out[0].Content = text + "\n\n" + out[0].Content
+		return out
+	}
+	return append([]Prompt{{Role: store.RoleSystem, Content: text}}, prompt...)
 }
 
 // learn hands a completed exchange to memory, off the answer's path.

@@ -30,22 +30,22 @@ type Passage struct {
 
 // withSources adds the passages of the conversation's documents relevant
 // to the last user turn, numbered for citation, and records them with the
-// answer. Documents that cannot be searched cost the sources, never the
-// answer.
-func (s *Service) withSources(ctx context.Context, userID, answerID uuid.UUID, scope string, prompt []Prompt) []Prompt {
+// answer, reporting whether any were given. Documents that cannot be
+// searched cost the sources, never the answer.
+func (s *Service) withSources(ctx context.Context, userID, answerID uuid.UUID, scope string, prompt []Prompt) ([]Prompt, bool) {
 	last := lastUserTurn(prompt)
 	if last < 0 {
-		return prompt
+		return prompt, false
 	}
 	rctx, cancel := context.WithTimeout(ctx, recallTimeout)
 	defer cancel()
 	found, err := s.opt.Documents.Passages(rctx, userID, prompt[last].Content, scope)
 	if err != nil {
 		s.opt.Log.Warn("documents not searched; answering without them", "err", err)
-		return prompt
+		return prompt, false
 	}
 	if len(found) == 0 {
-		return prompt
+		return prompt, false
 	}
 	var b strings.Builder
 	b.WriteString("Passages from the user's documents. Answer from them where they help, and cite each one you use as [n]. " +
@@ -59,10 +59,10 @@ func (s *Service) withSources(ctx context.Context, userID, answerID uuid.UUID, s
 		b.WriteString("\n" + p.Text + "\n")
 		ids[i] = p.ChunkID
 	}
-	if err := s.store.LinkMessageSources(rctx, userID, answerID, ids); err != nil {
+	lctx, lcancel := context.WithTimeout(ctx, linkTimeout)
+	defer lcancel()
+	if err := s.store.LinkMessageSources(lctx, userID, answerID, ids); err != nil {
 		s.opt.Log.Warn("sources used by an answer not recorded", "err", err)
 	}
-	out := make([]Prompt, 0, len(prompt)+1)
-	out = append(out, Prompt{Role: "system", Content: b.String()})
-	return append(out, prompt...)
+	return withSystem(prompt, b.String()), true
 }

@@ -110,6 +110,11 @@ func FromEnv(getenv Getenv) (*Config, error) {
 			problems = append(problems, fmt.Errorf("CONFIDANT_BACKEND_URL %q: want an http(s) URL", u))
 		}
 	}
+	if c.RequireTEE && (len(c.BackendURLs) == 0 || len(c.BackendAllow) == 0) {
+		// In a TEE only fully verified backends get user data, and that
+		// needs real backends whose measurements are pinned.
+		problems = append(problems, errors.New("CONFIDANT_REQUIRE_TEE=1 needs CONFIDANT_BACKEND_URL and CONFIDANT_BACKEND_ALLOW (the backends' measurements or image digests): without them no backend can be verified"))
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("configuration: %w", errors.Join(problems...))
 	}

@@ -51,6 +51,8 @@ func TestFromEnv(t *testing.T) {
 		}},
 		{name: "bad backend verify ttl", env: map[string]string{"CONFIDANT_BACKEND_VERIFY_TTL": "5s"}, wantErr: "want a duration from 1m to 24h"},
 		{name: "bad backend", env: map[string]string{"CONFIDANT_BACKEND_URL": "ftp://x"}, wantErr: "want an http(s) URL"},
+		{name: "tee without pinned backends", env: map[string]string{"CONFIDANT_REQUIRE_TEE": "1", "CONFIDANT_BACKEND_URL": "https://gpu.example"}, wantErr: "needs CONFIDANT_BACKEND_URL and CONFIDANT_BACKEND_ALLOW"},
+		{name: "tee with simulated backend", env: map[string]string{"CONFIDANT_REQUIRE_TEE": "1", "CONFIDANT_BACKEND_ALLOW": "mrtd=" + strings.Repeat("ab", 48)}, wantErr: "needs CONFIDANT_BACKEND_URL"},
 		{name: "all problems reported", env: map[string]string{"CONFIDANT_ENCLAVE": "x", "CONFIDANT_REGISTRATION": "y"}, wantErr: "want open or invite"},
 	}
 	for _, tt := range tests {

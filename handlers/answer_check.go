@@ -112,8 +112,11 @@ func (h *Chat) AnswerBadge(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	m, err := h.Store.Message(ctx, user.ID, id)
-	if err != nil || m.Role != store.RoleAssistant {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && m.Role != store.RoleAssistant) {
 		return errNotFound
+	}
+	if err != nil {
+		return err
 	}
 	check, err := h.Store.AnswerVerification(ctx, user.ID, id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -20,7 +20,13 @@ import (
 type Attestation struct {
 	Reporter  *attestation.Reporter
 	Responses *attestation.Responses
+	// Slots bounds the reports made at once, across all callers: each
+	// costs a hardware quote and a report from every backend. Nil: no
+	// bound.
+	Slots chan struct{}
 }
+
+var errReportsBusy = echo.NewHTTPError(http.StatusServiceUnavailable, "Too many attestation reports are being made right now. Try again in a few seconds.")
 
 var (
 	errBadNonce = echo.NewHTTPError(http.StatusBadRequest, "The nonce must be 64 hex digits (32 bytes).")
@@ -48,6 +54,15 @@ func (h *Attestation) Report(c echo.Context) error {
 		copy(nonce[:], b)
 	} else {
 		rand.Read(nonce[:])
+	}
+	if h.Slots != nil {
+		select {
+		case h.Slots <- struct{}{}:
+			defer func() { <-h.Slots }()
+		default:
+			c.Response().Header().Set("Retry-After", "2")
+			return errReportsBusy
+		}
 	}
 	report, err := h.Reporter.Report(c.Request().Context(), nonce, algo)
 	if err != nil {

@@ -81,16 +81,34 @@ func (h *Chat) documentScope(ctx context.Context, userID uuid.UUID, scope string
 	if scope == "" || scope == "all" {
 		return scope, nil
 	}
-	choices, err := h.documentChoices(ctx, userID)
+	unavailable := echo.NewHTTPError(http.StatusBadRequest, "That document or collection is not available: it may still be processing, or it was deleted.")
+	if h.Documents == nil {
+		return "", unavailable
+	}
+	if col, ok := strings.CutPrefix(scope, chat.CollectionScope); ok {
+		cols, err := h.Store.Collections(ctx, userID)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range cols {
+			if c.ID.String() == col {
+				return scope, nil
+			}
+		}
+		return "", unavailable
+	}
+	id, err := uuid.Parse(scope)
+	if err != nil {
+		return "", unavailable
+	}
+	doc, err := h.Store.Document(ctx, userID, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && doc.Status != store.DocumentReady) {
+		return "", unavailable
+	}
 	if err != nil {
 		return "", err
 	}
-	for _, c := range choices {
-		if c.ID == scope {
-			return scope, nil
-		}
-	}
-	return "", echo.NewHTTPError(http.StatusBadRequest, "That document or collection is not available: it may still be processing, or it was deleted.")
+	return id.String(), nil
 }
 
 func (h *Chat) now() time.Time {

@@ -35,6 +35,11 @@ type AttestorOptions struct {
 	// RefreshEvery is the period of Run's re-verification (TTL/2), so
 	// verdicts are renewed before they expire and no message waits.
 	RefreshEvery time.Duration
+	// RequireGreen sends user data only to backends whose every check
+	// passed on real hardware. The app sets it when it runs in a real TEE:
+	// there, a simulated or partly checked backend must get nothing. In
+	// development (simulated enclave) amber backends are used.
+	RequireGreen bool
 	Now          func() time.Time
 	Log          *slog.Logger
 }
@@ -258,7 +263,7 @@ func (a *Attestor) Verdicts() []BackendVerdict {
 func (a *Attestor) LatestReports() []json.RawMessage {
 	var out []json.RawMessage
 	for _, v := range a.Verdicts() {
-		if v.Verdict.State != evidence.Red && v.Report != nil {
+		if a.admits(v) && v.Report != nil {
 			out = append(out, v.Report)
 		}
 	}
@@ -279,22 +284,40 @@ func (a *Attestor) usable(ctx context.Context) ([]int, error) {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
 	var ok []int
 	var reasons []string
 	for i, v := range verdicts {
-		if v.Verdict.State == evidence.Red {
-			reasons = append(reasons, v.Reason())
+		switch {
+		case errs[i] != nil:
+			// This backend's verdict could not be had in time: it is
+			// passed over, the others still serve.
+			continue
+		case !a.admits(v):
+			if v.Verdict.State != evidence.Red {
+				reasons = append(reasons, "not fully verified on real hardware: "+v.Reason())
+			} else {
+				reasons = append(reasons, v.Reason())
+			}
 			continue
 		}
 		ok = append(ok, i)
 	}
 	if len(ok) == 0 {
+		if len(reasons) == 0 {
+			return nil, errors.Join(errs...)
+		}
 		return nil, &UnverifiedError{Reason: strings.Join(reasons, "; ")}
 	}
 	return ok, nil
+}
+
+// admits reports whether a backend with verdict v may get user data: never
+// when red; with RequireGreen only when green.
+func (a *Attestor) admits(v BackendVerdict) bool {
+	if a.opt.RequireGreen {
+		return v.Verdict.State == evidence.Green
+	}
+	return v.Verdict.State != evidence.Red
 }
 
 // Ready reports an error when no backend may be used, for /readyz.
@@ -369,7 +392,7 @@ func (a *Attestor) Reports(ctx context.Context, nonce [32]byte, algo signing.Alg
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if v, err := a.Verdict(ctx, u); err != nil || v.Verdict.State == evidence.Red {
+			if v, err := a.Verdict(ctx, u); err != nil || !a.admits(v) {
 				return
 			}
 			if _, raw, err := a.client.Report(ctx, u, nonce, algo, ""); err == nil {

@@ -391,3 +391,54 @@ func TestAttestorGatesEmbedAndComplete(t *testing.T) {
 		})
 	}
 }
+
+// In a real TEE only green backends get user data: an amber one (simulated,
+// or a check that could not run) gets nothing, and says why.
+func TestAttestorRequireGreen(t *testing.T) {
+	tests := []struct {
+		state evidence.State
+		sent  int32
+	}{
+		{evidence.Amber, 0},
+		{evidence.Green, 1},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.state), func(t *testing.T) {
+			b := newBackend(t, simbackend.Options{})
+			v := &scriptedVerifier{script: []func(signing.Report) evidence.Verdict{verdict(tt.state, "", "checked")}}
+			now := &clock{now: time.Now()}
+			a, err := inference.NewAttestor(newClient(t, inference.Config{}, b.URL), inference.AttestorOptions{
+				Verifier: v, TTL: 10 * time.Minute, Now: now.Now, RequireGreen: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = streamOnce(t, a, "my secret question")
+			if (err == nil) != (tt.state == evidence.Green) {
+				t.Fatalf("stream: %v", err)
+			}
+			var ue *inference.UnverifiedError
+			if tt.state != evidence.Green && (!errors.As(err, &ue) || !strings.Contains(ue.Reason, "not fully verified")) {
+				t.Errorf("refusal %v does not say why", err)
+			}
+			if got := b.chats.Load(); got != tt.sent {
+				t.Errorf("backend saw %d chats, want %d", got, tt.sent)
+			}
+			if n := len(a.Reports(context.Background(), [32]byte{1}, signing.ECDSA)); n != int(tt.sent) {
+				t.Errorf("%d backend reports offered as evidence, want %d", n, tt.sent)
+			}
+		})
+	}
+}
+
+// A backend that cannot be reached does not stop the ones that can.
+func TestAttestorUnreachableBackendDoesNotBlockOthers(t *testing.T) {
+	good := newBackend(t, simbackend.Options{})
+	v := &scriptedVerifier{script: []func(signing.Report) evidence.Verdict{verdict(evidence.Amber, "", "ok")}}
+	a := newAttestor(t, newClient(t, inference.Config{}, refusedURL(t)+","+good.URL), v, &clock{now: time.Now()})
+	if _, err := streamOnce(t, a, "hello"); err != nil {
+		t.Fatalf("with one good backend: %v", err)
+	}
+	if got := good.chats.Load(); got != 1 {
+		t.Errorf("good backend saw %d chats", got)
+	}
+}

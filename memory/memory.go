@@ -110,6 +110,11 @@ func (s *Service) Add(ctx context.Context, userID uuid.UUID, text string, src So
 	}
 	if len(near) == 1 && near[0].Similarity >= s.opt.MergeAbove {
 		m := near[0].Memory
+		if src.Kind == store.MemoryAutomatic && m.Kind != store.MemoryAutomatic {
+			// What the user wrote or asked for is never reworded by the
+			// model: the fact is already known.
+			return Added{Memory: m, Merged: true}, nil
+		}
 		if err := s.store.UpdateMemory(ctx, userID, m.ID, text, vec, now); err != nil {
 			return Added{}, fmt.Errorf("add memory: %w", err)
 		}

@@ -143,3 +143,21 @@ func TestLearn(t *testing.T) {
 		t.Errorf("paused memory learned %+v %v", added, err)
 	}
 }
+
+// A fact the model extracts never rewords one the user wrote.
+func TestAutomaticNeverRewordsTheUsers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	mine, err := f.svc.Add(ctx, f.user, "Lives in Lyon with two cats", memory.Source{Kind: store.MemoryManual})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.Add(ctx, f.user, "lives in Lyon with two cats!", memory.Source{Kind: store.MemoryAutomatic})
+	if err != nil || !got.Merged || got.Memory.ID != mine.Memory.ID {
+		t.Fatalf("automatic near-duplicate: %+v %v", got, err)
+	}
+	m, _ := f.store.Memory(ctx, f.user, mine.Memory.ID)
+	if m.Text != "Lives in Lyon with two cats" || m.Kind != store.MemoryManual {
+		t.Errorf("the user's memory became %q (%s)", m.Text, m.Kind)
+	}
+}

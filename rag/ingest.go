@@ -22,6 +22,11 @@ type Embedder interface {
 // not embed it after every retry.
 var ErrEmbedding = &FileError{"embedding_failed", "The document could not be indexed because the inference backend did not answer. Upload it again later."}
 
+// ErrEmbeddingSize is what a document's owner is told when the embedding
+// model gives vectors of another size than documents are stored with: a
+// configuration problem no retry fixes.
+var ErrEmbeddingSize = &FileError{"embedding_size", fmt.Sprintf("The document could not be indexed: the embedding model does not give %d-dimension vectors. The operator must set CONFIDANT_EMBED_MODEL to such a model.", store.EmbeddingDims)}
+
 // Ingester turns one stored upload into searchable chunks.
 type Ingester struct {
 	Store     *store.Store
@@ -69,6 +74,10 @@ func (in *Ingester) Ingest(ctx context.Context, userID, docID uuid.UUID) error {
 		vecs, err := in.Embedder.Embed(ctx, in.Model, texts)
 		if err != nil {
 			return fmt.Errorf("embed document chunks: %w", err)
+		}
+		if len(vecs) > 0 && len(vecs[0]) != store.EmbeddingDims {
+			in.Log.Error("embedding model gives vectors of the wrong size", "model", in.Model, "dims", len(vecs[0]), "want", store.EmbeddingDims)
+			return in.fail(ctx, userID, docID, ErrEmbeddingSize)
 		}
 		for i, v := range vecs {
 			n := start + i

@@ -244,3 +244,39 @@ func TestDeleteUserRemovesDocuments(t *testing.T) {
 		t.Fatalf("%d rows left after deleting the user", n)
 	}
 }
+
+// wideEmbedder answers with vectors of another size, as a misconfigured
+// embedding model does.
+type wideEmbedder struct{ calls atomic.Int32 }
+
+func (w *wideEmbedder) Embed(_ context.Context, _ string, texts []string) ([][]float32, error) {
+	w.calls.Add(1)
+	out := make([][]float32, len(texts))
+	for i := range out {
+		out[i] = make([]float32, 768)
+		out[i][0] = 1
+	}
+	return out, nil
+}
+
+// An embedding model of the wrong size fails the document once, with a
+// message naming the fix, instead of retrying; search falls back to
+// keywords instead of failing.
+func TestWrongEmbeddingSize(t *testing.T) {
+	wide := &wideEmbedder{}
+	h := newHarness(t, wide, rag.Options{})
+	res, err := h.svc.Upload(context.Background(), h.user, readFiles(t, "guide.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := h.waitJob(t, *res.JobID)
+	if job.Failed != 1 || job.Documents[0].ErrorCode != rag.ErrEmbeddingSize.Code {
+		t.Fatalf("job %+v", job)
+	}
+	if n := wide.calls.Load(); n != 1 {
+		t.Errorf("embedder called %d times; a size mismatch is not retried", n)
+	}
+	if _, err := h.svc.Search(context.Background(), h.user, "tomatoes", rag.SearchOptions{}); err != nil {
+		t.Errorf("search with the wrong model: %v", err)
+	}
+}

@@ -54,10 +54,16 @@ func (r *Retriever) Search(ctx context.Context, userID uuid.UUID, query string, 
 	candidates := max(opt.Limit*4, 20)
 	var vectorHits []store.ChunkHit
 	vecs, err := r.Embedder.Embed(ctx, r.Model, []string{query})
-	if err != nil {
+	switch {
+	case err != nil:
 		r.Log.Warn("search without vectors: embedding the query failed", "err", err)
-	} else if vectorHits, err = r.Store.SearchChunkVectors(ctx, userID, vecs[0], store.VectorSearch{K: candidates, DocumentID: opt.DocumentID, CollectionID: opt.CollectionID}); err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+	case len(vecs) != 1 || len(vecs[0]) != store.EmbeddingDims:
+		r.Log.Warn("search without vectors: the embedding model gives vectors of the wrong size", "model", r.Model)
+	default:
+		vectorHits, err = r.Store.SearchChunkVectors(ctx, userID, vecs[0], store.VectorSearch{K: candidates, DocumentID: opt.DocumentID, CollectionID: opt.CollectionID})
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
 	}
 	keywordHits, err := r.Store.SearchChunkKeywords(ctx, userID, query, candidates, store.ChunkScope{DocumentID: opt.DocumentID, CollectionID: opt.CollectionID})
 	if err != nil {

@@ -20,7 +20,9 @@ func (s *Store) SaveSignedText(ctx context.Context, userID, messageID uuid.UUID,
 	if err != nil {
 		return fmt.Errorf("save signed text: %w", err)
 	}
-	tag, err := s.db.Exec(ctx, `
+	// Derived from the exchange, not written by anyone: it does not wait
+	// for the disk.
+	tag, err := s.execNoWait(ctx, `
 		INSERT INTO completion_signatures (message_id, user_id, text_sealed, created_at)
 		SELECT id, user_id, $3, $4 FROM messages WHERE id = $1 AND user_id = $2
 		ON CONFLICT (message_id) DO UPDATE SET text_sealed = EXCLUDED.text_sealed, created_at = EXCLUDED.created_at`,

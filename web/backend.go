@@ -53,7 +53,10 @@ func (b *Backends) Close() {
 // OpenBackends connects to the configured backends, or, when none is
 // configured, starts the simulated backend in-process on a loopback port.
 // Each backend is verified with verifier before it gets user data.
-func OpenBackends(cfg *config.Config, verifier inference.ReportVerifier, log *slog.Logger) (*Backends, error) {
+//
+// realTEE says the app runs in a real TEE: then only backends that pass
+// every check on real hardware get user data.
+func OpenBackends(cfg *config.Config, verifier inference.ReportVerifier, realTEE bool, log *slog.Logger) (*Backends, error) {
 	b := &Backends{}
 	urls := strings.Join(cfg.BackendURLs, ",")
 	if urls == "" {
@@ -78,7 +81,7 @@ func OpenBackends(cfg *config.Config, verifier inference.ReportVerifier, log *sl
 		return nil, fmt.Errorf("backends: %w", err)
 	}
 	b.client = client
-	b.Attestor, err = inference.NewAttestor(client, inference.AttestorOptions{Verifier: verifier, TTL: cfg.BackendVerifyTTL, Log: log})
+	b.Attestor, err = inference.NewAttestor(client, inference.AttestorOptions{Verifier: verifier, TTL: cfg.BackendVerifyTTL, RequireGreen: realTEE, Log: log})
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("backends: %w", err)

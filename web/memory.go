@@ -32,7 +32,11 @@ func (m chatMemory) Recall(ctx context.Context, userID uuid.UUID, text string) (
 }
 
 func (m chatMemory) Learn(ctx context.Context, ex chat.Exchange) error {
+	var extract memory.Extractor = memory.ModelExtractor{Backend: m.backend, Model: ex.Model}
+	if ex.FromDocuments {
+		extract = nil // explicit requests only: documents may carry planted "facts"
+	}
 	_, err := m.svc.Learn(ctx, memory.Exchange{UserID: ex.UserID, ConversationID: ex.ConversationID, MessageID: ex.MessageID,
-		UserMessage: ex.UserMessage, Answer: ex.Answer}, memory.ModelExtractor{Backend: m.backend, Model: ex.Model})
+		UserMessage: ex.UserMessage, Answer: ex.Answer}, extract)
 	return err
 }

@@ -223,3 +223,18 @@ func TestChatRemembersAndRecalls(t *testing.T) {
 		t.Errorf("paused memory learned: %q", texts)
 	}
 }
+
+// The JSON API takes the CSRF token from the header only: a form field is
+// not even read (that would parse an upload before authentication).
+func TestAPICSRFHeaderOnly(t *testing.T) {
+	srv := start(t)
+	c := testclient.New(t, srv)
+	c.SignUp(softauthn.New(srv.URL), "olga", "Olga")
+	c.Get("/settings/memory")
+	if res, _ := c.PostForm("/api/memories", url.Values{"text": {"from a form"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("API write with the token in a form field: %d, want 403", res.StatusCode)
+	}
+	if res, _ := c.PostJSON("/api/memories", []byte(`{"text":"from fetch"}`)); res.StatusCode != http.StatusCreated {
+		t.Errorf("API write with the token in the header: %d, want 201", res.StatusCode)
+	}
+}

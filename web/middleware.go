@@ -99,17 +99,32 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // csrf rejects state-changing requests that are neither same-origin by the
 // browser's Sec-Fetch-Site nor carry the token from the page.
 func csrf(secure bool) echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		Skipper:        func(c echo.Context) bool { return isMachineRoute(c) || hasBearer(c) },
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		ContextKey:     webctx.KeyCSRF,
-		CookieName:     "confidant_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   secure,
-		CookieSameSite: http.SameSiteStrictMode,
-		CookieMaxAge:   86400,
-	})
+	config := func(lookup string) middleware.CSRFConfig {
+		return middleware.CSRFConfig{
+			Skipper:        func(c echo.Context) bool { return isMachineRoute(c) || hasBearer(c) },
+			TokenLookup:    lookup,
+			ContextKey:     webctx.KeyCSRF,
+			CookieName:     "confidant_csrf",
+			CookiePath:     "/",
+			CookieHTTPOnly: true,
+			CookieSecure:   secure,
+			CookieSameSite: http.SameSiteStrictMode,
+			CookieMaxAge:   86400,
+		}
+	}
+	pages := middleware.CSRFWithConfig(config("header:X-CSRF-Token,form:_csrf"))
+	// The JSON APIs take the token from the header only: looking in the
+	// form would parse a large upload before anyone is authenticated.
+	apis := middleware.CSRFWithConfig(config("header:X-CSRF-Token"))
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		forPages, forAPIs := pages(next), apis(next)
+		return func(c echo.Context) error {
+			if p := c.Request().URL.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/v1/") {
+				return forAPIs(c)
+			}
+			return forPages(c)
+		}
+	}
 }
 
 // isMachineRoute reports whether a request goes to a route that browsers

@@ -87,6 +87,9 @@ const (
 	authPerSec    = 2
 	authBurst     = 30
 	ceremonyTTL   = auth.CeremonyTTL
+	// concurrentReports bounds the public attestation reports made at
+	// once, across all callers.
+	concurrentReports = 4
 )
 
 // New builds the echo server with every route registered.
@@ -157,7 +160,7 @@ func New(d Deps) (*Server, error) {
 	}
 	pages.Conversations = chatH.SidebarFor
 	responses := attestation.NewResponses(d.Store, d.Reporter.Signers(), d.Now)
-	att := &handlers.Attestation{Reporter: d.Reporter, Responses: responses}
+	att := &handlers.Attestation{Reporter: d.Reporter, Responses: responses, Slots: make(chan struct{}, concurrentReports)}
 	api := &handlers.API{Auth: svc, Chat: chatSvc, Store: d.Store, Models: d.Models, Now: d.Now, Log: d.Log, Signatures: responses}
 	errs := &handlers.Errors{Pages: pages, Log: d.Log}
 

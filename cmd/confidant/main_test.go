@@ -47,9 +47,10 @@ func TestBadConfigExitsWithError(t *testing.T) {
 func TestRequireTEERefusesSimulated(t *testing.T) {
 	_, url := testdb.NewWithURL(t)
 	var stdout, stderr bytes.Buffer
-	env := map[string]string{"DATABASE_URL": url, "CONFIDANT_DATA_DIR": t.TempDir(), "CONFIDANT_REQUIRE_TEE": "1", "CONFIDANT_ADDR": "127.0.0.1:0"}
+	env := map[string]string{"DATABASE_URL": url, "CONFIDANT_DATA_DIR": t.TempDir(), "CONFIDANT_REQUIRE_TEE": "1", "CONFIDANT_ADDR": "127.0.0.1:0",
+		"CONFIDANT_BACKEND_URL": "https://gpu.example", "CONFIDANT_BACKEND_ALLOW": "mrtd=" + strings.Repeat("ab", 48)}
 	code := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, &stdout, &stderr)
-	if code != exitError || !strings.Contains(strings.ToLower(stderr.String()), "tee") {
+	if code != exitError || !strings.Contains(strings.ToLower(stderr.String()), "tee") || strings.Contains(stderr.String(), "configuration") {
 		t.Fatalf("code %d: %s", code, stderr.String())
 	}
 }

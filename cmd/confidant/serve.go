@@ -39,6 +39,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	}
 
 	if addr := getenv(debugserver.Env); addr != "" {
+		if cfg.RequireTEE {
+			// A profile shows memory: in a TEE the operator must not get one.
+			return fmt.Errorf("%s is refused with CONFIDANT_REQUIRE_TEE=1", debugserver.Env)
+		}
 		if err := debugserver.Start(ctx, addr, log); err != nil {
 			return err
 		}
@@ -81,7 +85,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	backends, err := web.OpenBackends(cfg, verifier, log)
+	backends, err := web.OpenBackends(cfg, verifier, enc.Provider.Kind() == enclave.KindDstack, log)
 	if err != nil {
 		return err
 	}

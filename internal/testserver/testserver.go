@@ -77,7 +77,7 @@ func Start(t testing.TB, opt Options) *Server {
 		}
 		verifier = v
 	}
-	backends, err := web.OpenBackends(cfg, verifier, log)
+	backends, err := web.OpenBackends(cfg, verifier, enc.Provider.Kind() == enclave.KindDstack, log)
 	if err != nil {
 		t.Fatal(err)
 	}
