@@ -49,12 +49,13 @@ type StatusError struct {
 	Status  int // HTTP status (500 for an error event inside a stream)
 	Type    string
 	Code    string
-	Message string
+	Message string // the backend's words: may quote the request, so never logged
 }
 
-// Error implements error.
+// Error implements error. It leaves out Message: a backend may echo the
+// user's input there, and errors end up in logs and job records.
 func (e *StatusError) Error() string {
-	return fmt.Sprintf("inference: backend answered %d %s: %s", e.Status, e.Code, e.Message)
+	return fmt.Sprintf("inference: backend answered %d %s %s", e.Status, e.Type, e.Code)
 }
 
 // callbackError carries an error returned by the caller's onDelta.
