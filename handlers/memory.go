@@ -105,15 +105,20 @@ func (h *Memories) Add(c echo.Context) error {
 	return memoryDone(c, "added")
 }
 
+// memoryParams returns the signed-in user and the memory id of the path.
+func memoryParams(c echo.Context) (store.User, uuid.UUID, error) {
+	user, id, err := userAndID(c, "id")
+	if errors.Is(err, errNotFound) {
+		return user, id, errNoMemory
+	}
+	return user, id, err
+}
+
 // Edit rewrites one memory.
 func (h *Memories) Edit(c echo.Context) error {
-	_, user, err := currentUser(c)
+	user, id, err := memoryParams(c)
 	if err != nil {
 		return err
-	}
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return errNoMemory
 	}
 	if _, err := h.Service.Edit(c.Request().Context(), user.ID, id, c.FormValue("text")); err != nil {
 		return memoryError(err)
@@ -123,13 +128,9 @@ func (h *Memories) Edit(c echo.Context) error {
 
 // Delete forgets one memory.
 func (h *Memories) Delete(c echo.Context) error {
-	_, user, err := currentUser(c)
+	user, id, err := memoryParams(c)
 	if err != nil {
 		return err
-	}
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return errNoMemory
 	}
 	if err := h.Service.Delete(c.Request().Context(), user.ID, id); err != nil {
 		return memoryError(err)
