@@ -1,0 +1,144 @@
+// Package connectors links a user's mail and calendar accounts to Confidant:
+// it syncs them into sealed storage on River jobs, indexes them for
+// retrieval, and exposes them to the assistant only through tools whose
+// capabilities are enforced here, in code.
+//
+// This file is the contract between the protocol packages (connectors/imap,
+// connectors/caldav, connectors/google, connectors/graph) and the rest of
+// the app: a Source reads a remote account from a cursor and hands what it
+// found to a Sink in batches. The Sink commits each batch's items together
+// with the cursor that follows them, so a sync cut off anywhere resumes
+// where the last batch ended, and nothing is stored twice.
+package connectors
+
+import (
+	"context"
+	"net"
+	"time"
+)
+
+// Kind names a connector type. The strings are part of the JSON API.
+type Kind string
+
+const (
+	KindIMAP      Kind = "imap"
+	KindCalDAV    Kind = "caldav"
+	KindGmail     Kind = "google"
+	KindMicrosoft Kind = "microsoft"
+)
+
+// Capability is one thing a connector may let the assistant do. The tool
+// layer refuses any call whose capability the connector does not declare.
+type Capability string
+
+const (
+	CapRead    Capability = "read"    // search and read synced items
+	CapPropose Capability = "propose" // draft a reply or an event for the user to confirm
+	CapSend    Capability = "send"    // send mail (only after the user's click)
+	CapDelete  Capability = "delete"  // delete remote items (only after the user's click)
+)
+
+// Dialer opens network connections for a Source. The app passes one that
+// refuses loopback, private and link-local addresses unless the enclave is
+// simulated; protocol packages must dial only through it (for HTTP, set it
+// as the Transport's DialContext).
+type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// Mail is one message as synced: headers decoded, body turned into plain
+// text (HTML sanitized to text), attachments listed but not stored.
+type Mail struct {
+	// Resource identifies the message within its connector and is stable
+	// across syncs, e.g. "INBOX/<uidvalidity>/<uid>" or a Gmail message id.
+	Resource    string
+	Folder      string
+	MessageID   string // the Message-ID header, without angle brackets
+	From        string // "Name <addr>" as decoded
+	To          []string
+	Cc          []string
+	Subject     string
+	Date        time.Time
+	Text        string // plain text body, UTF-8, at most a bounded size
+	Attachments []Attachment
+	Size        int64 // the raw message's size in bytes
+	Flags       []string
+}
+
+// Attachment names a file attached to a message; its bytes are not synced.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Size        int64
+}
+
+// Event is one occurrence of a calendar event. A recurring event yields one
+// Event per occurrence inside the sync window, all with the same Resource.
+type Event struct {
+	// Resource identifies the calendar object the occurrence comes from
+	// (a CalDAV href, a Google or Graph event id). A batch that carries
+	// any Event of a Resource replaces every stored occurrence of it.
+	Resource    string
+	Calendar    string
+	UID         string
+	Summary     string
+	Description string
+	Location    string
+	Start       time.Time // UTC
+	End         time.Time // UTC
+	AllDay      bool
+	TimeZone    string // the event's own zone, e.g. "Europe/Berlin"; "" for UTC or floating
+	Recurring   bool
+	Organizer   string
+	Attendees   []string
+}
+
+// Progress says how far a sync has come; Total is 0 when unknown.
+type Progress struct {
+	Done  int
+	Total int
+}
+
+// Batch is what a Source found since the previous batch.
+type Batch struct {
+	Mail   []Mail
+	Events []Event
+	// Removed lists resources gone on the server: the Sink deletes every
+	// stored item with one of these resources.
+	Removed []string
+	// Cursor is where the next sync resumes, committed with the items.
+	// It is opaque to everyone but the Source that wrote it.
+	Cursor   []byte
+	Progress Progress
+}
+
+// Sink receives batches and commits each one, items and cursor together.
+// An error stops the sync; the Source returns it.
+type Sink interface {
+	Apply(ctx context.Context, b Batch) error
+}
+
+// Source reads one remote account. Sync starts from cursor (nil for a
+// first full sync), hands batches to sink in order and returns when the
+// account is caught up. Errors that a person can act on are *Error.
+type Source interface {
+	Sync(ctx context.Context, cursor []byte, sink Sink) error
+}
+
+// Error is a sync failure with a message a person understands, shown as
+// the connector's status. Code is stable for tests and the API.
+type Error struct {
+	Code    string // e.g. "auth_failed", "unreachable", "tls", "rate_limited", "server"
+	Message string // e.g. "The server refused the user name or password."
+	Err     error  // the underlying error, for logs; never user content
+	// Retry says whether trying again later may help (a dropped
+	// connection) or not without the user's action (a wrong password).
+	Retry bool
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Code + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
