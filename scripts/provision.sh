@@ -98,6 +98,8 @@ if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NA
 fi
 
 if [ "$want_browser" = 1 ]; then
-  install_missing chromium chromium-driver fonts-dejavu-core
+  # The connector tests run real IMAP (dovecot) and CalDAV (radicale) servers on loopback;
+  # Debian's policy keeps their system services from starting.
+  install_missing chromium chromium-driver fonts-dejavu-core dovecot-imapd radicale
 fi
 say "ready"
