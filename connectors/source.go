@@ -142,3 +142,42 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Security is how a mail connection is protected. The strings are part of
+// the JSON API.
+type Security string
+
+const (
+	SecurityTLS      Security = "tls"      // TLS from the first byte (IMAPS, port 993)
+	SecuritySTARTTLS Security = "starttls" // plain connect, then STARTTLS before login
+	SecurityNone     Security = "none"     // plain text: only to loopback
+)
+
+// Settings is what the user gave to connect an account, sealed at rest.
+// IMAP uses Host, Port, Security, Username and Password; CalDAV uses URL,
+// Username and Password; OAuth kinds use the token fields.
+type Settings struct {
+	Kind     Kind     `json:"kind"`
+	Host     string   `json:"host,omitempty"`
+	Port     int      `json:"port,omitempty"`
+	Security Security `json:"security,omitempty"`
+	URL      string   `json:"url,omitempty"`
+	Username string   `json:"username,omitempty"`
+	Password string   `json:"password,omitempty"`
+
+	// OAuth (google, microsoft): tokens from the authorization code flow.
+	AccessToken  string    `json:"access_token,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	TokenExpiry  time.Time `json:"token_expiry,omitzero"`
+	Account      string    `json:"account,omitempty"` // the signed-in address, for display
+}
+
+// SourceFactory builds a Source for one connector from its settings. Each
+// protocol package offers one (imap.New, caldav.New, …); the app wires them
+// by Kind in one place. dial is the guarded Dialer; tokens, when the
+// source refreshes OAuth tokens, reports the new ones so they are sealed.
+type SourceFactory func(s Settings, dial Dialer, tokens TokenSaver) (Source, error)
+
+// TokenSaver stores refreshed OAuth tokens; protocol packages without
+// tokens ignore it.
+type TokenSaver func(ctx context.Context, s Settings) error
