@@ -15,6 +15,8 @@ import (
 	"context"
 	"net"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Kind names a connector type. The strings are part of the JSON API.
@@ -181,3 +183,60 @@ type SourceFactory func(s Settings, dial Dialer, tokens TokenSaver) (Source, err
 // TokenSaver stores refreshed OAuth tokens; protocol packages without
 // tokens ignore it.
 type TokenSaver func(ctx context.Context, s Settings) error
+
+// Draft is a mail the assistant proposed and the user confirmed; saving it
+// puts it in the account's drafts, it is never sent by the assistant.
+type Draft struct {
+	To        []string
+	Cc        []string
+	Subject   string
+	Text      string
+	InReplyTo string // Message-ID of the message replied to, without angle brackets
+}
+
+// DraftSaver is implemented by sources that can store a confirmed draft
+// (IMAP APPEND to the drafts folder, Gmail drafts, Graph drafts).
+type DraftSaver interface {
+	SaveDraft(ctx context.Context, d Draft) (resource string, err error)
+}
+
+// EventCreator is implemented by sources that can create a confirmed event
+// (CalDAV PUT, Google Calendar insert, Graph event create).
+type EventCreator interface {
+	CreateEvent(ctx context.Context, e Event) (resource string, err error)
+}
+
+// Info describes one connected account to the tools and the pages.
+type Info struct {
+	ID           uuid.UUID
+	Kind         Kind
+	Name         string // e.g. "alice@example.org on imap.example.org"
+	Capabilities []Capability
+}
+
+// StoredMail is a synced message as kept for its user.
+type StoredMail struct {
+	ID          uuid.UUID
+	ConnectorID uuid.UUID
+	Mail
+}
+
+// StoredEvent is a synced occurrence as kept for its user.
+type StoredEvent struct {
+	ID          uuid.UUID
+	ConnectorID uuid.UUID
+	Event
+}
+
+// Reader is what the assistant's tools may read. Every method is scoped
+// to userID: another user's connector or item is store.ErrNotFound.
+type Reader interface {
+	Connected(ctx context.Context, userID uuid.UUID) ([]Info, error)
+	SearchMail(ctx context.Context, userID uuid.UUID, query string, limit int) ([]StoredMail, error)
+	Mail(ctx context.Context, userID, mailID uuid.UUID) (StoredMail, error)
+	// Events returns the occurrences overlapping [from, to), by start.
+	Events(ctx context.Context, userID uuid.UUID, from, to time.Time) ([]StoredEvent, error)
+	// Open builds the Source of one of the user's connectors, to carry out
+	// a confirmed proposal through DraftSaver or EventCreator.
+	Open(ctx context.Context, userID, connectorID uuid.UUID) (Source, Info, error)
+}
