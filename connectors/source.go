@@ -240,3 +240,34 @@ type Reader interface {
 	// a confirmed proposal through DraftSaver or EventCreator.
 	Open(ctx context.Context, userID, connectorID uuid.UUID) (Source, Info, error)
 }
+
+// capabilities is the policy: what each kind of connector lets the
+// assistant do. It is code, part of the measured image, and the tool layer
+// enforces it; /attestation and the connections page list it. Sending and
+// deleting are declared by no connector: the assistant can read and
+// propose, and a proposal takes effect only when the user confirms it.
+var capabilities = map[Kind][]Capability{
+	KindIMAP:      {CapRead, CapPropose},
+	KindCalDAV:    {CapRead, CapPropose},
+	KindGmail:     {CapRead, CapPropose},
+	KindMicrosoft: {CapRead, CapPropose},
+}
+
+// Kinds lists the connector kinds, in the order pages show them.
+func Kinds() []Kind { return []Kind{KindIMAP, KindCalDAV, KindGmail, KindMicrosoft} }
+
+// CapabilitiesOf returns what a kind of connector allows; nil for an
+// unknown kind.
+func CapabilitiesOf(k Kind) []Capability {
+	return append([]Capability(nil), capabilities[k]...)
+}
+
+// Allows reports whether a kind of connector declares capability c.
+func Allows(k Kind, c Capability) bool {
+	for _, have := range capabilities[k] {
+		if have == c {
+			return true
+		}
+	}
+	return false
+}
