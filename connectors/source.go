@@ -271,3 +271,9 @@ func Allows(k Kind, c Capability) bool {
 	}
 	return false
 }
+
+// Revoker is implemented by sources whose credentials can be revoked at
+// the provider (OAuth tokens). Disconnect calls it before deleting them.
+type Revoker interface {
+	Revoke(ctx context.Context) error
+}
