@@ -57,8 +57,16 @@ type Options struct {
 	// Documents, when set, gives app answers passages of the documents
 	// their conversation answers from.
 	Documents Documents
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Listen, when set, keeps a Postgres LISTEN connection so that viewers
+	// here of answers other replicas write wake at each commit instead of
+	// polling (see wakeups.go). Shutdown closes it.
+	Listen bool
+	// FollowPoll is how often a viewer of another replica's answer reads
+	// it from the database between wake-ups, default 2 s with Listen and
+	// CommitEvery without.
+	FollowPoll time.Duration
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 // Service is the chat domain. Generations run on a context of their own,
@@ -72,6 +80,11 @@ type Service struct {
 	base    context.Context // generations stop when it is cancelled
 	stopAll context.CancelFunc
 	wg      sync.WaitGroup
+
+	wakes      *wakeups  // nil without Options.Listen
+	replica    uuid.UUID // this process, as a viewer of other replicas' answers
+	stopListen context.CancelFunc
+	listening  sync.WaitGroup
 }
 
 // New builds a Service.
@@ -88,8 +101,22 @@ func New(st *store.Store, backend Backend, opt Options) *Service {
 	if opt.DefaultModel == "" {
 		opt.DefaultModel = "sim-chat"
 	}
+	if opt.FollowPoll == 0 {
+		opt.FollowPoll = opt.CommitEvery
+		if opt.Listen {
+			opt.FollowPoll = 2 * time.Second
+		}
+	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Service{store: st, backend: backend, opt: opt, hub: newHub(), base: base, stopAll: cancel}
+	s := &Service{store: st, backend: backend, opt: opt, hub: newHub(), base: base, stopAll: cancel, replica: uuid.New(), stopListen: func() {}}
+	if opt.Listen {
+		s.wakes = newWakeups()
+		ctx, stop := context.WithCancel(context.Background())
+		s.stopListen = stop
+		s.listening.Add(1)
+		go func() { defer s.listening.Done(); s.listen(ctx) }()
+	}
+	return s
 }
 
 // Shutdown waits for running answers to finish until ctx ends, then stops
@@ -103,6 +130,8 @@ func (s *Service) Shutdown(ctx context.Context) {
 		s.stopAll()
 		<-done
 	}
+	s.stopListen()
+	s.listening.Wait()
 }
 
 // Sent is what a send creates.
@@ -342,6 +371,8 @@ func (s *Service) Follow(ctx context.Context, userID, messageID uuid.UUID, fn fu
 			}
 		}
 	}
+	var wake <-chan struct{} // nil until registered: a finished answer costs no registration
+	renew := func() {}
 	lastLen := -1
 	for {
 		m, err := s.store.Message(ctx, userID, messageID)
@@ -364,8 +395,16 @@ func (s *Service) Follow(ctx context.Context, userID, messageID uuid.UUID, fn fu
 		if l, ok := s.hub.get(messageID); ok && l.userID == userID {
 			return s.Follow(ctx, userID, messageID, fn)
 		}
+		if wake == nil && s.wakes != nil {
+			var done func()
+			wake, renew, done = s.following(ctx, messageID)
+			defer done()
+			continue // read again: a commit may have come before the registration
+		}
+		renew()
 		select {
-		case <-time.After(s.opt.CommitEvery):
+		case <-wake:
+		case <-time.After(s.opt.FollowPoll):
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -150,6 +150,7 @@ func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id
 		*updated = tag.RowsAffected() > 0
 		return nil
 	})
+	b.Queue(notifyFollowersSQL, id)
 	if status != StatusStreaming {
 		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), content); len(tokens) > 0 {
 			b.Queue(insertMessageTokensSQL+`
@@ -186,6 +187,9 @@ func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, 
 		}
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("save streaming message: %w", ErrNotFound)
+		}
+		if _, err := tx.db.Exec(ctx, notifyFollowersSQL, id); err != nil {
+			return fmt.Errorf("save streaming message: %w", err)
 		}
 		return nil
 	})

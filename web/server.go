@@ -140,7 +140,8 @@ func New(d Deps) (*Server, error) {
 			return nil, fmt.Errorf("web: %w", err)
 		}
 	}
-	chatOpts := chat.Options{Now: d.Now, Log: d.Log}
+	// Listen: viewers here of answers other replicas write wake on their commits.
+	chatOpts := chat.Options{Now: d.Now, Log: d.Log, Listen: d.Pool != nil}
 	if docs != nil {
 		chatOpts.Documents = chatDocuments{docs}
 	}
