@@ -180,7 +180,9 @@ func collapseSpace(text, sofar string) string {
 	return s
 }
 
-func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\u00a0' }
+func isSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\u00a0'
+}
 
 // tidy trims spaces at line ends and keeps at most one blank line.
 func tidy(s string) string {
