@@ -204,7 +204,7 @@ func lenientParams(raw string) (string, map[string]string) {
 		if strings.HasPrefix(v, `"`) {
 			v = m[3]
 		}
-		params[strings.ToLower(m[1])] = v
+		params[strings.ToLower(m[1])] = strings.Trim(v, `"'`)
 	}
 	return strings.ToLower(strings.TrimSpace(value)), params
 }
