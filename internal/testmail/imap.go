@@ -6,6 +6,7 @@ package testmail
 import (
 	"bufio"
 	"bytes"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -30,14 +31,21 @@ type IMAPOptions struct {
 	// NoSpecialFolders leaves out the Drafts, Sent, Junk and Trash folders
 	// (with their special-use attributes) that every user has by default.
 	NoSpecialFolders bool
+	// TLS serves IMAPS on TLSPort and offers STARTTLS on Port, with a
+	// fresh self-signed certificate for 127.0.0.1 and localhost that
+	// CertPool trusts.
+	TLS bool
 }
 
 // IMAP is a running dovecot. It is stopped when the test ends.
 type IMAP struct {
 	Host string // always 127.0.0.1
 	Port int
-	dir  string
-	conf string
+	// TLSPort and CertPool are set with IMAPOptions.TLS.
+	TLSPort  int
+	CertPool *x509.CertPool
+	dir      string
+	conf     string
 }
 
 // Addr returns "host:port" of the IMAP listener (plain text, STARTTLS
@@ -72,6 +80,14 @@ func StartIMAP(t testing.TB, opts IMAPOptions) *IMAP {
 		t.Fatal(err)
 	}
 	s := &IMAP{Host: "127.0.0.1", Port: port, dir: dir, conf: filepath.Join(dir, "dovecot.conf")}
+	if opts.TLS {
+		if s.TLSPort, err = freePort(); err != nil {
+			t.Fatal(err)
+		}
+		if s.CertPool, err = writeCert(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.writeConfig(opts); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +139,12 @@ func (s *IMAP) writeConfig(opts IMAPOptions) error {
 	var c strings.Builder
 	fmt.Fprintf(&c, "instance_name = confidant-test-%d\n", s.Port)
 	fmt.Fprintf(&c, "base_dir = %s/run\nstate_dir = %s/state\nlog_path = %s/dovecot.log\n", s.dir, s.dir, s.dir)
-	c.WriteString("protocols = imap\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = no\n")
+	c.WriteString("protocols = imap\nlisten = 127.0.0.1\ndisable_plaintext_auth = no\n")
+	if opts.TLS {
+		fmt.Fprintf(&c, "ssl = yes\nssl_cert = <%s/cert.pem\nssl_key = <%s/key.pem\n", s.dir, s.dir)
+	} else {
+		c.WriteString("ssl = no\n")
+	}
 	c.WriteString("auth_mechanisms = plain login\n")
 	fmt.Fprintf(&c, "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%%u %s\n}\n", usersPath)
 	fmt.Fprintf(&c, "userdb {\n  driver = passwd-file\n  args = username_format=%%u %s\n  default_fields = home=%s/home/%%u\n}\n", usersPath, s.dir)
@@ -147,7 +168,7 @@ func (s *IMAP) writeConfig(opts IMAPOptions) error {
 		fmt.Fprintf(&c, "default_login_user = %s\ndefault_internal_user = %s\ndefault_internal_group = %s\n", u.Username, u.Username, g.Name)
 		c.WriteString("service anvil {\n  chroot =\n}\n")
 	}
-	fmt.Fprintf(&c, "service imap-login {\n  chroot =\n  inet_listener imap {\n    address = 127.0.0.1\n    port = %d\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}\n", s.Port)
+	fmt.Fprintf(&c, "service imap-login {\n  chroot =\n  inet_listener imap {\n    address = 127.0.0.1\n    port = %d\n  }\n  inet_listener imaps {\n    address = 127.0.0.1\n    port = %d\n  }\n}\n", s.Port, s.TLSPort)
 	c.WriteString("namespace inbox {\n  inbox = yes\n  separator = /\n")
 	if !opts.NoSpecialFolders {
 		for _, f := range []struct{ name, use string }{
