@@ -3,6 +3,7 @@ package imap
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -24,7 +25,7 @@ import (
 func TestSyncFull(t *testing.T) {
 	srv := startServer(t, testmail.IMAPOptions{})
 	c := srv.Login(t, testUser, testPassword)
-	testmail.CreateMailbox(t, c, "Archive/2025")
+	testmail.CreateMailbox(t, c, "Archiv/Größe 2025")
 	want := map[string][]byte{} // resource suffix "folder/uid" → raw
 	names := make([]string, 0)
 	files := corpus(t)
@@ -35,7 +36,7 @@ func TestSyncFull(t *testing.T) {
 	for i, name := range names {
 		folder := "INBOX"
 		if i%4 == 3 {
-			folder = "Archive/2025"
+			folder = "Archiv/Größe 2025"
 		}
 		uid := testmail.Append(t, c, folder, files[name])
 		want[fmt.Sprintf("%s/%d", folder, uid)] = files[name]
@@ -396,5 +397,45 @@ func TestSyncCursorInvalid(t *testing.T) {
 	err := s.Sync(context.Background(), []byte("{not json"), &recorder{})
 	if ce := connErr(t, err); ce.Code != "cursor" {
 		t.Errorf("code %s, want cursor", ce.Code)
+	}
+}
+
+// sinkFunc adapts a function to connectors.Sink.
+type sinkFunc func(context.Context, connectors.Batch) error
+
+func (f sinkFunc) Apply(ctx context.Context, b connectors.Batch) error { return f(ctx, b) }
+
+// TestSyncStops: a Sink error stops the sync and comes back unchanged; a
+// cancelled context stops it with the context's error.
+func TestSyncStops(t *testing.T) {
+	srv := startServer(t, testmail.IMAPOptions{})
+	msgs := make([][]byte, 20)
+	for i := range msgs {
+		msgs[i] = numbered(i+1, 100)
+	}
+	srv.Deliver(t, testUser, msgs)
+	s := newTestSource(t, srv.Addr(), testPassword)
+	s.batchSize = 5
+
+	errFull := errors.New("disk full")
+	calls := 0
+	err := s.Sync(context.Background(), nil, sinkFunc(func(context.Context, connectors.Batch) error {
+		calls++
+		return errFull
+	}))
+	if err != errFull || calls != 1 {
+		t.Errorf("sink error: got %v after %d batches, want the sink's error after 1", err, calls)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls = 0
+	err = s.Sync(ctx, nil, sinkFunc(func(context.Context, connectors.Batch) error {
+		calls++
+		cancel()
+		return nil
+	}))
+	if !errors.Is(err, context.Canceled) || calls != 1 {
+		t.Errorf("cancel: got %v after %d batches, want context.Canceled after 1", err, calls)
 	}
 }
