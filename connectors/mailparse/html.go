@@ -80,7 +80,9 @@ func htmlToText(s string) string {
 				newline(1)
 				out.WriteString("- ")
 			case a == atom.Td || a == atom.Th:
-				out.WriteByte(' ')
+				if cur := out.String(); cur != "" && !strings.HasSuffix(cur, " ") && !strings.HasSuffix(cur, "\n") {
+					out.WriteByte(' ')
+				}
 			case a == atom.Img:
 				if alt := attr(z, hasAttr, "alt"); strings.TrimSpace(alt) != "" {
 					out.WriteString("[" + strings.TrimSpace(alt) + "]")
@@ -199,7 +201,6 @@ func tidy(s string) string {
 			l = ""
 		} else {
 			blank = 0
-			l = strings.TrimLeft(l, " ")
 		}
 		out = append(out, l)
 	}

@@ -88,12 +88,10 @@ func Parse(raw []byte, opts Options) (m connectors.Mail) {
 // parser refuses is read leniently, line by line, skipping what is not a
 // field.
 func readHeader(raw []byte) (message.Header, io.Reader) {
-	br := bufio.NewReader(io.LimitReader(bytes.NewReader(raw), maxHeaderBytes))
+	src := bytes.NewReader(raw)
+	br := bufio.NewReader(io.LimitReader(src, maxHeaderBytes))
 	if h, err := textproto.ReadHeader(br); err == nil {
-		consumed := len(raw) - br.Buffered()
-		if len(raw) > maxHeaderBytes {
-			consumed = maxHeaderBytes - br.Buffered()
-		}
+		consumed := len(raw) - src.Len() - br.Buffered()
 		return message.Header{Header: h}, bytes.NewReader(raw[consumed:])
 	}
 	var h textproto.Header

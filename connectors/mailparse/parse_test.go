@@ -187,6 +187,17 @@ func TestParseCapsText(t *testing.T) {
 	}
 }
 
+// TestParseLongMessage checks the body starts where the header ends in a
+// message longer than the reader's buffer.
+func TestParseLongMessage(t *testing.T) {
+	header := "Subject: long\r\nX-Filler: " + strings.Repeat("x", 5000) + "\r\n\r\n"
+	raw := []byte(header + "BODYSTART " + strings.Repeat("word ", 5000))
+	m := Parse(raw, Options{})
+	if !strings.HasPrefix(m.Text, "BODYSTART word") || m.Subject != "long" {
+		t.Errorf("subject %q, text starts %q", m.Subject, m.Text[:min(40, len(m.Text))])
+	}
+}
+
 func checkValid(t *testing.T, m connectors.Mail) {
 	t.Helper()
 	for _, s := range append([]string{m.Text, m.Subject, m.From, m.MessageID}, append(m.To, m.Cc...)...) {
