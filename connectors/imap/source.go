@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -169,8 +170,8 @@ func (s *Source) connect(ctx context.Context) (*imapclient.Client, func() bool, 
 	}
 	if err := c.Login(s.settings.Username, s.settings.Password).Wait(); err != nil {
 		var imapErr *imap.Error
-		if errors.As(err, &imapErr) {
-			return fail(&connectors.Error{Code: "auth_failed", Err: errors.New(string(imapErr.Code)),
+		if errors.As(err, &imapErr) && imapErr.Code != imap.ResponseCodeUnavailable {
+			return fail(&connectors.Error{Code: "auth_failed", Err: fmt.Errorf("imap: LOGIN refused [%s]", imapErr.Code),
 				Message: "The server refused the user name or password."})
 		}
 		return fail(s.fail(ctx, err))
