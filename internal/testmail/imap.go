@@ -1,6 +1,22 @@
 // Package testmail runs a real dovecot IMAP server on loopback for tests,
 // with helpers to load, change and expunge messages, and a proxy that cuts
 // connections to test dropped links.
+//
+// Typical use:
+//
+//	srv := testmail.StartIMAP(t, testmail.IMAPOptions{Users: map[string]string{"alice": "secret"}})
+//	c := srv.Login(t, "alice", "secret")            // an imapclient session
+//	uid := testmail.Append(t, c, "INBOX", raw)      // or srv.Deliver for thousands
+//	testmail.Expunge(t, c, "INBOX", uid)
+//	srv.ResetUIDValidity(t, "alice", "INBOX")
+//	proxy := testmail.NewProxy(t, srv.Addr())       // proxy.CutAfter(n) drops links
+//
+// Every user has INBOX, Drafts, Sent, Junk and Trash (with special-use
+// attributes) unless IMAPOptions.NoSpecialFolders; IMAPOptions.TLS adds
+// IMAPS and STARTTLS with a certificate that IMAP.CertPool trusts. The
+// server runs as a foreground process in its own process group with its
+// configuration and maildirs in a temporary directory, and is stopped when
+// the test ends.
 package testmail
 
 import (
