@@ -259,9 +259,10 @@ func mustRead(t *testing.T, file string) string {
 	return string(data)
 }
 
-// dropTokens rewrites a cursor as if the server had offered no sync
-// token, so the next sync compares etags.
-func dropTokens(t *testing.T, c []byte) []byte {
+// setTokens rewrites a cursor's sync tokens: "" as if the server had
+// offered none (the next sync compares etags), or a token the server does
+// not know (it refuses it, and the sync falls back to etags).
+func setTokens(t *testing.T, c []byte, token string) []byte {
 	t.Helper()
 	var cur cursor
 	if err := json.Unmarshal(c, &cur); err != nil {
@@ -271,7 +272,7 @@ func dropTokens(t *testing.T, c []byte) []byte {
 		if st.Token == "" {
 			t.Fatal("radicale offered no sync token")
 		}
-		st.Token = ""
+		st.Token = token
 	}
 	out, err := json.Marshal(cur)
 	if err != nil {
@@ -281,15 +282,18 @@ func dropTokens(t *testing.T, c []byte) []byte {
 }
 
 func TestIncrementalSync(t *testing.T) {
-	for _, mode := range []string{"sync-token", "etag"} {
+	for _, mode := range []string{"sync-token", "etag", "stale token"} {
 		t.Run(mode, func(t *testing.T) {
 			srv := startServer(t)
 			work, _ := loadCorpus(t, srv)
 			var d countingDialer
 			rec := newRecorder()
 			syncOnce(t, newSource(t, srv.URL, "secret", d.dial, Options{}), rec)
-			if mode == "etag" {
-				rec.cursor = dropTokens(t, rec.cursor)
+			switch mode {
+			case "etag":
+				rec.cursor = setTokens(t, rec.cursor, "")
+			case "stale token":
+				rec.cursor = setTokens(t, rec.cursor, "http://radicale.org/ns/sync/"+strings.Repeat("0", 64))
 			}
 
 			// Add one, change one, delete one.
@@ -537,5 +541,33 @@ func TestCreateEvent(t *testing.T) {
 
 	if _, err := src.CreateEvent(ctx, connectors.Event{Summary: "x", Start: now, End: now, Calendar: "No such"}); err == nil {
 		t.Error("creating in a calendar that does not exist succeeded")
+	}
+}
+
+// TestSyncCollectionDelta checks the RFC 6578 delta itself: from a token,
+// only what changed since.
+func TestSyncCollectionDelta(t *testing.T) {
+	srv := startServer(t)
+	work, _ := loadCorpus(t, srv)
+	src := newSource(t, srv.URL, "secret", (&countingDialer{}).dial, Options{})
+	ctx := context.Background()
+	all, err := src.syncCollection(ctx, "/alice/work/", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.ETags) != 6 || all.Token == "" || all.Delta {
+		t.Fatalf("initial listing: %d objects, token %q, delta %t", len(all.ETags), all.Token, all.Delta)
+	}
+	added := putFile(t, srv, work, "added.ics")
+	srv.Delete(t, "alice", "/alice/work/ny.ics")
+	delta, err := src.syncCollection(ctx, "/alice/work/", all.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(delta.ETags) != 1 || delta.ETags[added] == "" || !slices.Equal(delta.Removed, []string{"/alice/work/ny.ics"}) || !delta.Delta {
+		t.Errorf("delta = %+v, want %s changed and ny.ics removed", delta, added)
+	}
+	if _, err := src.syncCollection(ctx, "/alice/work/", "http://radicale.org/ns/sync/"+strings.Repeat("0", 64)); !errors.Is(err, errInvalidToken) {
+		t.Errorf("unknown token: err = %v, want errInvalidToken", err)
 	}
 }

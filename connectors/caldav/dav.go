@@ -120,8 +120,8 @@ func (r davResponse) path() (string, error) {
 	return u.Path, nil
 }
 
-// found reports whether the response (or its first successful propstat)
-// says 2xx, and returns that propstat.
+// found reports whether the response names a present resource (no
+// error status of its own) and returns its successful propstat, if any.
 func (r davResponse) found() (propstat, bool) {
 	if r.Status != "" && !statusOK(r.Status) {
 		return propstat{}, false
@@ -131,7 +131,7 @@ func (r davResponse) found() (propstat, bool) {
 			return ps, true
 		}
 	}
-	return propstat{}, r.Status != "" && len(r.Propstats) == 0
+	return propstat{}, true
 }
 
 func statusOK(line string) bool {
