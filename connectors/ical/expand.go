@@ -125,7 +125,7 @@ func ruleIterator(value string, dtstart time.Time, allDay bool, z *zone, near ti
 	case rrule.SECONDLY, rrule.MINUTELY:
 		return nil, errors.New("RRULE frequency not supported")
 	}
-	if !feasible(opt) {
+	if !feasible(opt) || !hoursReachable(opt, dtstart) {
 		return nil, errors.New("RRULE never occurs")
 	}
 	opt.Dtstart = shiftStart(opt, dtstart, near)
@@ -211,4 +211,26 @@ func shiftStart(o *rrule.ROption, dtstart, near time.Time) time.Time {
 		dtstart = dtstart.AddDate(400, 0, 0)
 	}
 	return dtstart
+}
+
+// hoursReachable reports whether an HOURLY rule's INTERVAL ever lands on
+// one of its BYHOUR hours (the rule library loops forever otherwise).
+func hoursReachable(o *rrule.ROption, dtstart time.Time) bool {
+	if o.Freq != rrule.HOURLY || len(o.Byhour) == 0 {
+		return true
+	}
+	g := gcd(max(o.Interval, 1), 24)
+	for _, h := range o.Byhour {
+		if ((h-dtstart.Hour())%g+g)%g == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

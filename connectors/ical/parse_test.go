@@ -223,3 +223,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseRulesThatNeverOccur checks that rules the recurrence library
+// would search until the year 9999 are refused at once.
+func TestParseRulesThatNeverOccur(t *testing.T) {
+	for _, rule := range []string{
+		"FREQ=HOURLY;INTERVAL=24;BYHOUR=5", // DTSTART is at 08:00: never 05:00
+		"FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2,4",
+		"FREQ=MINUTELY;COUNT=3",
+	} {
+		data := []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:x\r\n" +
+			"DTSTART:20260101T080000Z\r\nRRULE:" + rule + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+		start := time.Now()
+		_, err := Parse(data, Options{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", rule, err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: took %s", rule, d)
+		}
+	}
+}
