@@ -142,6 +142,7 @@ func newHTTPClient(dial connectors.Dialer) *http.Client {
 	}
 	return &http.Client{
 		Transport: transport,
+		Timeout:   5 * time.Minute, // one request, body included
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 5 {
 				return errors.New("too many redirects")

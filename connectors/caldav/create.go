@@ -65,6 +65,9 @@ func (s *Source) createTarget(ctx context.Context, name string) (calendar, error
 
 // encodeEvent builds the VCALENDAR of a new event.
 func encodeEvent(e connectors.Event, uid string, now time.Time) ([]byte, error) {
+	if e.Start.IsZero() {
+		return nil, errors.New("caldav: event without a start")
+	}
 	if e.End.Before(e.Start) {
 		return nil, errors.New("caldav: event ends before it starts")
 	}
