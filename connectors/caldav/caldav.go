@@ -1,5 +1,11 @@
 // Package caldav syncs a CalDAV account's calendars into occurrences of
 // their events, and creates confirmed events on it.
+//
+// Occurrences follow connectors/ical: Start and End are UTC instants for
+// timed events (TimeZone names their IANA zone); all-day events have
+// AllDay set, Start and End at 00:00 UTC of their first day and of the
+// day after their last, and TimeZone "". Each occurrence's Resource is
+// the href of its calendar object, Calendar the calendar's display name.
 package caldav
 
 import (

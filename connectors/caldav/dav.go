@@ -34,15 +34,15 @@ func (s *Source) discover(ctx context.Context) ([]calendar, error) {
 	}
 	principal, err := client.FindCurrentUserPrincipal(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("find principal: %w", err)
+		return nil, notCalDAV(fmt.Errorf("find principal: %w", err))
 	}
 	home, err := client.FindCalendarHomeSet(ctx, principal)
 	if err != nil {
-		return nil, fmt.Errorf("find calendar home set: %w", err)
+		return nil, notCalDAV(fmt.Errorf("find calendar home set: %w", err))
 	}
 	found, err := client.FindCalendars(ctx, home)
 	if err != nil {
-		return nil, fmt.Errorf("find calendars: %w", err)
+		return nil, notCalDAV(fmt.Errorf("find calendars: %w", err))
 	}
 	var cals []calendar
 	for _, c := range found {
@@ -67,6 +67,19 @@ func (s *Source) discover(ctx context.Context) ([]calendar, error) {
 		return nil, &connectors.Error{Code: "not_caldav", Message: "No calendar with events was found for this account at this address."}
 	}
 	return cals, nil
+}
+
+// notCalDAV classifies a discovery failure: an answer that is not WebDAV
+// (a web page where a multistatus was due) means the address is not a
+// CalDAV server.
+func notCalDAV(err error) error {
+	c := classify(err)
+	var ce *connectors.Error
+	var se *statusError
+	if errors.As(c, &ce) && ce.Code == "server" && !errors.As(err, &se) {
+		return &connectors.Error{Code: "not_caldav", Message: "The address does not lead to a CalDAV calendar server.", Err: err}
+	}
+	return c
 }
 
 func supportsEvents(comps []string) bool {

@@ -3,7 +3,10 @@ package caldav
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -24,6 +27,18 @@ func TestSyncErrors(t *testing.T) {
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("address not allowed")}
 	}
 
+	selfSigned := httptest.NewTLSServer(http.NotFoundHandler())
+	defer selfSigned.Close()
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+	}))
+	defer failing.Close()
+	webPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><body>Welcome</body></html>")
+	}))
+	defer webPage.Close()
+
 	tests := []struct {
 		name      string
 		url, pass string
@@ -35,6 +50,9 @@ func TestSyncErrors(t *testing.T) {
 		{"another user's calendar", srv.URL + "bob/", "secret", d.dial, "auth_failed", false},
 		{"nothing listening", closedURL, "secret", d.dial, "unreachable", true},
 		{"dialer refuses", srv.URL, "secret", refuse, "unreachable", true},
+		{"untrusted certificate", selfSigned.URL + "/", "secret", d.dial, "tls", false},
+		{"server error", failing.URL + "/", "secret", d.dial, "server", true},
+		{"a web page, not CalDAV", webPage.URL + "/", "secret", d.dial, "not_caldav", false},
 		{"not a calendar server", srv.URL + "alice/work/nothing-here/", "secret", d.dial, "not_caldav", false},
 	}
 	for _, tt := range tests {
