@@ -90,13 +90,14 @@ const (
 	KindMemory       Kind = "memories"
 	KindCollection   Kind = "collections"
 	KindDocument     Kind = "documents"
+	KindChunk        Kind = "document_chunks"
 	KindAPIKey       Kind = "api_keys"
 	KindConnector    Kind = "connectors"
 	KindPasskey      Kind = "passkeys"
 )
 
 // Kinds lists every record kind a version 1 bundle may hold.
-var Kinds = []Kind{KindConversation, KindMessage, KindMemory, KindCollection, KindDocument, KindAPIKey, KindConnector, KindPasskey}
+var Kinds = []Kind{KindConversation, KindMessage, KindMemory, KindCollection, KindDocument, KindChunk, KindAPIKey, KindConnector, KindPasskey}
 
 func knownKind(k Kind) bool {
 	for _, known := range Kinds {
@@ -192,7 +193,8 @@ type Collection struct {
 
 // Document is one line of documents-*.jsonl. When File is set, the
 // original bytes follow later in the entry of that name
-// ("documents/<id>"); chunks and embeddings are not exported.
+// ("documents/<id>"). Confidant keeps an original only until it is
+// ingested; an ingested document's text is in its Chunks.
 type Document struct {
 	ID           uuid.UUID  `json:"id"`
 	Name         string     `json:"name"`
@@ -204,6 +206,17 @@ type Document struct {
 	File         string     `json:"file,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+// Chunk is one line of document_chunks-*.jsonl: a passage of an ingested
+// document as it is searched, in order. Passages of one section overlap by
+// a few words. Embeddings are not exported: an importer computes them again.
+type Chunk struct {
+	ID         uuid.UUID `json:"id"`
+	DocumentID uuid.UUID `json:"document_id"`
+	Ordinal    int       `json:"ordinal"`
+	Heading    string    `json:"heading,omitempty"`
+	Text       string    `json:"text"`
 }
 
 // DocumentFileName is the entry name of a document's original bytes.

@@ -22,6 +22,7 @@ type sample struct {
 	memories      []Memory
 	collections   []Collection
 	documents     []Document
+	chunks        []Chunk
 	files         map[uuid.UUID][]byte
 	settings      Settings
 	apiKeys       []APIKey
@@ -54,6 +55,8 @@ func newSample(messages int) sample {
 	s.documents = []Document{{ID: docID, Name: "paper.pdf", Kind: "pdf", SizeBytes: int64(len(s.files[docID])), Status: "ready",
 		CollectionID: &collID, File: DocumentFileName(docID), CreatedAt: at, UpdatedAt: at},
 		{ID: uuid.New(), Name: "lost.txt", Kind: "text", Status: "failed", ErrorCode: "parse", CreatedAt: at, UpdatedAt: at}}
+	s.chunks = []Chunk{{ID: uuid.New(), DocumentID: docID, Ordinal: 0, Heading: "Intro", Text: "first passage"},
+		{ID: uuid.New(), DocumentID: docID, Ordinal: 1, Text: "second passage"}}
 	var parent *uuid.UUID
 	for i := range messages {
 		m := Message{ID: uuid.New(), ConversationID: convID, ParentID: parent, Role: "user", Content: fmt.Sprintf("message %d %s", i, strings.Repeat("é", i%300)),
@@ -96,6 +99,9 @@ func (s sample) write(t *testing.T, w *Writer) {
 	for _, d := range s.documents {
 		must(w.WriteDocument(d))
 	}
+	for _, c := range s.chunks {
+		must(w.WriteChunk(c))
+	}
 	must(w.WriteSettings(s.settings))
 	for _, k := range s.apiKeys {
 		must(w.WriteAPIKey(k))
@@ -136,6 +142,8 @@ func readAll(r *Reader) (sample, error) {
 			got.collections = append(got.collections, *rec.Collection)
 		case KindDocument:
 			got.documents = append(got.documents, *rec.Document)
+		case KindChunk:
+			got.chunks = append(got.chunks, *rec.Chunk)
 		case KindSettings:
 			got.settings = *rec.Settings
 		case KindAPIKey:

@@ -65,6 +65,7 @@ type Record struct {
 	Memory       *Memory
 	Collection   *Collection
 	Document     *Document
+	Chunk        *Chunk
 	APIKey       *APIKey
 	Connector    *Connector
 	Passkey      *Passkey
@@ -312,6 +313,9 @@ func (r *Reader) nextLine() (Record, error) {
 	case KindDocument:
 		rec.Document = &Document{}
 		target = rec.Document
+	case KindChunk:
+		rec.Chunk = &Chunk{}
+		target = rec.Chunk
 	case KindAPIKey:
 		rec.APIKey = &APIKey{}
 		target = rec.APIKey

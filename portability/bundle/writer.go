@@ -90,6 +90,9 @@ func (w *Writer) WriteDocument(d Document) error {
 	return w.writeRecord(KindDocument, d)
 }
 
+// WriteChunk adds a passage of an ingested document; its document first.
+func (w *Writer) WriteChunk(c Chunk) error { return w.writeRecord(KindChunk, c) }
+
 // WriteAPIKey adds an API key's name and scopes.
 func (w *Writer) WriteAPIKey(k APIKey) error { return w.writeRecord(KindAPIKey, k) }
 
