@@ -162,17 +162,14 @@ func (w *Writer) Records() map[Kind]int64 {
 
 // Close flushes the last part, writes checksums.json and ends the tar
 // stream (and the encryption, for an encrypted Writer). After an earlier
-// error it writes no trailer, so the bundle reads as truncated.
+// error it ends nothing: no trailer, no final encrypted chunk, so both
+// Confidant's reader and the stock age tool see an incomplete file.
 func (w *Writer) Close() error {
 	if w.closed {
 		return w.err
 	}
 	w.closed = true
 	if w.err != nil {
-		if w.closer != nil {
-			// Deliberately no trailer: a reader sees an incomplete bundle.
-			_ = w.closer.Close()
-		}
 		return w.err
 	}
 	if err := w.flushPart(); err != nil {

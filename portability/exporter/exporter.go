@@ -60,7 +60,8 @@ func (e *Exporter) Manifest(ctx context.Context, userID uuid.UUID, opts Options)
 }
 
 // ExportEncrypted writes the user's whole account to dst as a bundle
-// encrypted with age to the recipient, and closes the bundle.
+// encrypted with age to the recipient, and closes the bundle. After an
+// error what reached dst is an incomplete file that every reader refuses.
 func (e *Exporter) ExportEncrypted(ctx context.Context, userID uuid.UUID, dst io.Writer, recipient age.Recipient, opts Options) error {
 	m, err := e.Manifest(ctx, userID, opts)
 	if err != nil {
@@ -71,7 +72,7 @@ func (e *Exporter) ExportEncrypted(ctx context.Context, userID uuid.UUID, dst io
 		return err
 	}
 	if err := e.Export(ctx, userID, w, opts); err != nil {
-		_ = w.Close() // without its trailer: the partial bundle reads as truncated
+		// Not closed: the partial file reads as truncated, even to age.
 		return err
 	}
 	return w.Close()
