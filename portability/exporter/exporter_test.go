@@ -110,8 +110,8 @@ func buildAccount(t *testing.T, st *store.Store, username, secret string) accoun
 	must(t, st.CreateAPIKey(ctx, key))
 	pk := store.Passkey{ID: uuid.New(), UserID: u.ID, Name: "Phone " + secret, CreatedAt: at, Credential: webauthn.Credential{
 		ID: []byte("cred-" + username), PublicKey: []byte("cose-key"), AttestationType: "basic_full",
-		Transport: []protocol.AuthenticatorTransport{protocol.Internal, protocol.Hybrid},
-		Flags:     webauthn.CredentialFlags{BackupEligible: true, BackupState: true},
+		Transport:     []protocol.AuthenticatorTransport{protocol.Internal, protocol.Hybrid},
+		Flags:         webauthn.CredentialFlags{BackupEligible: true, BackupState: true},
 		Authenticator: webauthn.Authenticator{AAGUID: bytes.Repeat([]byte{7}, 16), SignCount: 3}}}
 	must(t, st.AddPasskey(ctx, pk))
 
