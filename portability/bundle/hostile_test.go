@@ -91,6 +91,26 @@ func readErr(data []byte, limits Limits) error {
 	return err
 }
 
+// readEntriesErr reads a bundle with NextEntry, as `bundle decrypt` does.
+func readEntriesErr(data []byte, limits Limits) error {
+	r, err := NewReader(bytes.NewReader(data), limits)
+	if err != nil {
+		return err
+	}
+	for {
+		e, err := r.NextEntry()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(io.Discard, e.Body); err != nil {
+			return err
+		}
+	}
+}
+
 func TestHostilePlainBundles(t *testing.T) {
 	valid := validBundle(t)
 	docID := uuid.New()
@@ -104,36 +124,38 @@ func TestHostilePlainBundles(t *testing.T) {
 		data    []byte
 		limits  Limits
 		wantErr error
+		// parsed: only a reader that parses records can tell.
+		parsed bool
 	}{
-		{"empty input", nil, Limits{}, ErrNotBundle},
-		{"not a tar", []byte(strings.Repeat("hello world\n", 100)), Limits{}, ErrNotBundle},
-		{"truncated in the middle", valid[:len(valid)/2], Limits{}, ErrTruncated},
-		{"truncated before the trailer", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: "{}\n"}}, false), Limits{}, ErrTruncated},
-		{"a flipped byte", flipped, Limits{}, ErrChecksum},
-		{"manifest not first", craft(t, []entry{{name: SettingsName, body: "{}"}, manifestEntry()}, true), Limits{}, ErrNotBundle},
-		{"other format", craft(t, []entry{{name: ManifestName, body: `{"format":"zip","version":1}`}}, true), Limits{}, ErrNotBundle},
-		{"unsupported version", craft(t, []entry{{name: ManifestName, body: strings.Replace(goodManifest, `"version":1`, `"version":2`, 1)}}, true), Limits{}, ErrUnsupportedVersion},
-		{"path traversal", craft(t, []entry{manifestEntry(), {name: "../../etc/passwd", body: "root"}}, true), Limits{}, ErrUnsafeEntry},
-		{"absolute path", craft(t, []entry{manifestEntry(), {name: "/tmp/x", body: "x"}}, true), Limits{}, ErrUnsafeEntry},
-		{"traversal inside documents", craft(t, []entry{manifestEntry(), {name: "documents/../../x", body: "x"}}, true), Limits{}, ErrUnsafeEntry},
-		{"unknown kind", craft(t, []entry{manifestEntry(), {name: "secrets-000001.jsonl", body: "{}\n"}}, true), Limits{}, ErrUnsafeEntry},
-		{"symlink", craft(t, []entry{manifestEntry(), {name: "documents/x", typeflag: tar.TypeSymlink, linkname: "/etc/passwd"}}, true), Limits{}, ErrUnsafeEntry},
-		{"directory", craft(t, []entry{manifestEntry(), {name: "documents/", typeflag: tar.TypeDir}}, true), Limits{}, ErrUnsafeEntry},
-		{"part out of order", craft(t, []entry{manifestEntry(), {name: "messages-000002.jsonl", body: "{}\n"}}, true), Limits{}, ErrCorrupt},
-		{"entry repeated", craft(t, []entry{manifestEntry(), {name: SettingsName, body: "{}"}, {name: SettingsName, body: "{}"}}, true), Limits{}, ErrCorrupt},
-		{"record not JSON", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: "not json\n"}}, true), Limits{}, ErrCorrupt},
-		{"record without newline", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: "{}"}}, true), Limits{}, ErrCorrupt},
-		{"file without a record", craft(t, []entry{manifestEntry(), {name: DocumentFileName(docID), body: "abc"}}, true), Limits{}, ErrCorrupt},
-		{"file of another size", craft(t, []entry{manifestEntry(), {name: "documents-000001.jsonl", body: docLine}, {name: DocumentFileName(docID), body: "abcd"}}, true), Limits{}, ErrCorrupt},
-		{"record pointing elsewhere", craft(t, []entry{manifestEntry(), {name: "documents-000001.jsonl", body: strings.Replace(docLine, `"file":"documents/`, `"file":"../`, 1)}}, true), Limits{}, ErrUnsafeEntry},
-		{"declared file missing", craft(t, []entry{manifestEntry(), {name: "documents-000001.jsonl", body: docLine}}, true), Limits{}, ErrCorrupt},
-		{"entry after the trailer", append(craft(t, []entry{manifestEntry()}, true)[:0:0], craftAfterTrailer(t)...), Limits{}, ErrUnsafeEntry},
-		{"checksum list differs", craftBadTrailer(t), Limits{}, ErrChecksum},
-		{"huge entry", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: strings.Repeat("{}\n", 2000)}}, true), Limits{MaxPartBytes: 1000}, ErrTooLarge},
-		{"huge file", craft(t, []entry{manifestEntry(), {name: "documents-000001.jsonl", body: docLine}, {name: DocumentFileName(docID), body: "abc"}}, true), Limits{MaxFileBytes: 2}, ErrTooLarge},
-		{"huge record", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: `{"content":"` + strings.Repeat("a", 5000) + "\"}\n"}}, true), Limits{MaxRecordBytes: 1000}, ErrTooLarge},
-		{"huge total", valid, Limits{MaxTotalBytes: 10_000}, ErrTooLarge},
-		{"too many entries", valid, Limits{MaxEntries: 3}, ErrTooManyEntries},
+		{"empty input", nil, Limits{}, ErrNotBundle, false},
+		{"not a tar", []byte(strings.Repeat("hello world\n", 100)), Limits{}, ErrNotBundle, false},
+		{"truncated in the middle", valid[:len(valid)/2], Limits{}, ErrTruncated, false},
+		{"truncated before the trailer", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: "{}\n"}}, false), Limits{}, ErrTruncated, false},
+		{"a flipped byte", flipped, Limits{}, ErrChecksum, false},
+		{"manifest not first", craft(t, []entry{{name: SettingsName, body: "{}"}, manifestEntry()}, true), Limits{}, ErrNotBundle, false},
+		{"other format", craft(t, []entry{{name: ManifestName, body: `{"format":"zip","version":1}`}}, true), Limits{}, ErrNotBundle, false},
+		{"unsupported version", craft(t, []entry{{name: ManifestName, body: strings.Replace(goodManifest, `"version":1`, `"version":2`, 1)}}, true), Limits{}, ErrUnsupportedVersion, false},
+		{"path traversal", craft(t, []entry{manifestEntry(), {name: "../../etc/passwd", body: "root"}}, true), Limits{}, ErrUnsafeEntry, false},
+		{"absolute path", craft(t, []entry{manifestEntry(), {name: "/tmp/x", body: "x"}}, true), Limits{}, ErrUnsafeEntry, false},
+		{"traversal inside documents", craft(t, []entry{manifestEntry(), {name: "documents/../../x", body: "x"}}, true), Limits{}, ErrUnsafeEntry, false},
+		{"unknown kind", craft(t, []entry{manifestEntry(), {name: "secrets-000001.jsonl", body: "{}\n"}}, true), Limits{}, ErrUnsafeEntry, false},
+		{"symlink", craft(t, []entry{manifestEntry(), {name: "documents/x", typeflag: tar.TypeSymlink, linkname: "/etc/passwd"}}, true), Limits{}, ErrUnsafeEntry, false},
+		{"directory", craft(t, []entry{manifestEntry(), {name: "documents/", typeflag: tar.TypeDir}}, true), Limits{}, ErrUnsafeEntry, false},
+		{"part out of order", craft(t, []entry{manifestEntry(), {name: "messages-000002.jsonl", body: "{}\n"}}, true), Limits{}, ErrCorrupt, false},
+		{"entry repeated", craft(t, []entry{manifestEntry(), {name: SettingsName, body: "{}"}, {name: SettingsName, body: "{}"}}, true), Limits{}, ErrCorrupt, false},
+		{"record not JSON", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: "not json\n"}}, true), Limits{}, ErrCorrupt, true},
+		{"record without newline", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: "{}"}}, true), Limits{}, ErrCorrupt, true},
+		{"file without a record", craft(t, []entry{manifestEntry(), {name: DocumentFileName(docID), body: "abc"}}, true), Limits{}, ErrCorrupt, true},
+		{"file of another size", craft(t, []entry{manifestEntry(), {name: "documents-000001.jsonl", body: docLine}, {name: DocumentFileName(docID), body: "abcd"}}, true), Limits{}, ErrCorrupt, true},
+		{"record pointing elsewhere", craft(t, []entry{manifestEntry(), {name: "documents-000001.jsonl", body: strings.Replace(docLine, `"file":"documents/`, `"file":"../`, 1)}}, true), Limits{}, ErrUnsafeEntry, true},
+		{"declared file missing", craft(t, []entry{manifestEntry(), {name: "documents-000001.jsonl", body: docLine}}, true), Limits{}, ErrCorrupt, true},
+		{"entry after the trailer", append(craft(t, []entry{manifestEntry()}, true)[:0:0], craftAfterTrailer(t)...), Limits{}, ErrUnsafeEntry, false},
+		{"checksum list differs", craftBadTrailer(t), Limits{}, ErrChecksum, false},
+		{"huge entry", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: strings.Repeat("{}\n", 2000)}}, true), Limits{MaxPartBytes: 1000}, ErrTooLarge, false},
+		{"huge file", craft(t, []entry{manifestEntry(), {name: "documents-000001.jsonl", body: docLine}, {name: DocumentFileName(docID), body: "abc"}}, true), Limits{MaxFileBytes: 2}, ErrTooLarge, false},
+		{"huge record", craft(t, []entry{manifestEntry(), {name: "messages-000001.jsonl", body: `{"content":"` + strings.Repeat("a", 5000) + "\"}\n"}}, true), Limits{MaxRecordBytes: 1000}, ErrTooLarge, true},
+		{"huge total", valid, Limits{MaxTotalBytes: 10_000}, ErrTooLarge, false},
+		{"too many entries", valid, Limits{MaxEntries: 3}, ErrTooManyEntries, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,7 +163,16 @@ func TestHostilePlainBundles(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("error %v, want %v", err, tt.wantErr)
 			}
+			if tt.parsed {
+				return
+			}
+			if err := readEntriesErr(tt.data, tt.limits); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("NextEntry: error %v, want %v", err, tt.wantErr)
+			}
 		})
+	}
+	if err := readEntriesErr(valid, Limits{}); err != nil {
+		t.Fatalf("NextEntry on a valid bundle: %v", err)
 	}
 }
 

@@ -52,6 +52,10 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// maxTrailing bounds the padding an archive may carry after its end
+// (tar tools pad to whole records).
+const maxTrailing = 1 << 20
+
 // maxManifestBytes bounds manifest.json.
 const maxManifestBytes = 1 << 20
 
@@ -108,6 +112,10 @@ type Reader struct {
 	wrapErr func(error) error
 	// drain, when set, is read to its end after the trailer.
 	drain io.Reader
+	// manifestRaw is manifest.json as stored; rawStarted reports whether
+	// NextEntry has returned it.
+	manifestRaw []byte
+	rawStarted  bool
 }
 
 // NewReader reads a plain (unencrypted) bundle from r and its manifest.
@@ -127,7 +135,9 @@ func newReader(r io.Reader, limits Limits, wrapErr func(error) error, drain io.R
 	}
 	hdr, err := br.nextHeader()
 	if err != nil {
-		if err == io.EOF || errors.Is(err, ErrTruncated) || errors.Is(err, ErrCorrupt) {
+		// Empty input, or a first block that is no tar header: not a
+		// bundle. A cut or damaged encrypted stream keeps its own error.
+		if err == io.EOF || errors.Is(err, tar.ErrHeader) {
 			return nil, fmt.Errorf("%w: %w", ErrNotBundle, err)
 		}
 		return nil, err
@@ -153,6 +163,7 @@ func newReader(r io.Reader, limits Limits, wrapErr func(error) error, drain io.R
 		return nil, fmt.Errorf("%w: version %d (this reader knows %d)", ErrUnsupportedVersion, m.Version, Version)
 	}
 	br.manifest = m
+	br.manifestRaw = data
 	return br, nil
 }
 
@@ -229,7 +240,8 @@ func (r *Reader) openEntry(hdr *tar.Header) (Record, error) {
 	r.seen[name] = true
 	switch {
 	case name == ChecksumsName:
-		return Record{}, r.readTrailer(hdr)
+		_, err := r.readTrailer(hdr)
+		return Record{}, err
 	case name == SettingsName:
 		if hdr.Size > r.limits.MaxPartBytes {
 			return Record{}, fmt.Errorf("%s: %w", name, ErrTooLarge)
@@ -385,7 +397,11 @@ func (r *Reader) finishFile() error {
 }
 
 // fileEntry streams a document original and hashes it on the way.
-type fileEntry struct{ r *Reader }
+type fileEntry struct {
+	r *Reader
+	// countLines counts records as they pass, for parts read raw.
+	countLines bool
+}
 
 func (f *fileEntry) Read(p []byte) (int, error) {
 	if f.r.file != f {
@@ -393,6 +409,9 @@ func (f *fileEntry) Read(p []byte) (int, error) {
 	}
 	n, err := f.r.tr.Read(p)
 	f.r.hash.Write(p[:n])
+	if f.countLines {
+		f.r.recs += int64(bytes.Count(p[:n], []byte{'\n'}))
+	}
 	if err != nil && err != io.EOF {
 		err = f.r.entryErr(err)
 		f.r.err = err
@@ -401,47 +420,51 @@ func (f *fileEntry) Read(p []byte) (int, error) {
 }
 
 // readTrailer reads checksums.json and compares it with what was read.
-func (r *Reader) readTrailer(hdr *tar.Header) error {
+func (r *Reader) readTrailer(hdr *tar.Header) ([]byte, error) {
 	if hdr.Size > r.limits.MaxPartBytes {
-		return fmt.Errorf("%s: %w", ChecksumsName, ErrTooLarge)
+		return nil, fmt.Errorf("%s: %w", ChecksumsName, ErrTooLarge)
 	}
 	data, err := r.readWhole(hdr)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var c Checksums
 	if err := json.Unmarshal(data, &c); err != nil {
-		return fmt.Errorf("%s: %w: %v", ChecksumsName, ErrCorrupt, err)
+		return nil, fmt.Errorf("%s: %w: %v", ChecksumsName, ErrCorrupt, err)
 	}
 	// The manifest's sum is the first the reader computed.
 	if len(c.Files) != len(r.sums) {
-		return fmt.Errorf("%s lists %d entries, the bundle has %d: %w", ChecksumsName, len(c.Files), len(r.sums), ErrChecksum)
+		return nil, fmt.Errorf("%s lists %d entries, the bundle has %d: %w", ChecksumsName, len(c.Files), len(r.sums), ErrChecksum)
 	}
 	for i, want := range c.Files {
 		if got := r.sums[i]; got != want {
-			return fmt.Errorf("%s: %w", safeName(got.Name), ErrChecksum)
+			return nil, fmt.Errorf("%s: %w", safeName(got.Name), ErrChecksum)
 		}
 	}
 	if len(r.docs) > 0 {
-		return fmt.Errorf("%d document files missing: %w", len(r.docs), ErrCorrupt)
+		return nil, fmt.Errorf("%d document files missing: %w", len(r.docs), ErrCorrupt)
 	}
 	hdrNext, err := r.tr.Next()
 	switch {
 	case err == io.EOF:
 	case err != nil:
-		return r.entryErr(err)
+		return nil, r.entryErr(err)
 	default:
-		return fmt.Errorf("%q after %s: %w", safeName(hdrNext.Name), ChecksumsName, ErrUnsafeEntry)
+		return nil, fmt.Errorf("%q after %s: %w", safeName(hdrNext.Name), ChecksumsName, ErrUnsafeEntry)
 	}
 	// Read an encrypted stream to its authenticated end, so a damaged or
 	// cut final chunk is noticed.
 	if r.drain != nil {
-		if _, err := io.Copy(io.Discard, io.LimitReader(r.drain, 1<<20)); err != nil {
-			return r.entryErr(err)
+		n, err := io.Copy(io.Discard, io.LimitReader(r.drain, maxTrailing+1))
+		if err != nil {
+			return nil, r.entryErr(err)
+		}
+		if n > maxTrailing {
+			return nil, fmt.Errorf("data after the end of the archive: %w", ErrCorrupt)
 		}
 	}
 	r.done = true
-	return nil
+	return data, nil
 }
 
 // nextHeader reads the next tar header and applies the structural rules.
