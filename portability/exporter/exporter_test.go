@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
@@ -335,4 +338,91 @@ func TestSplitConnectorSettings(t *testing.T) {
 	if _, _, err := exporter.SplitConnectorSettings(json.RawMessage(`[1]`)); err == nil {
 		t.Fatal("a JSON array accepted as settings")
 	}
+}
+
+// Canary: the secret written everywhere an account holds text (titles,
+// messages, memory, collection and document names, document originals and
+// passages, instructions, key and passkey names) is in the bundle's
+// plaintext but nowhere in the encrypted file.
+func TestEncryptedExportHoldsNoPlaintext(t *testing.T) {
+	t.Parallel()
+	st := testdb.NewStore(t)
+	ctx := context.Background()
+	const secret = "Canary-export-Zq81"
+	alice := buildAccount(t, st, "alice", secret)
+	e := &exporter.Exporter{Store: st}
+
+	var plain bytes.Buffer
+	m, err := e.Manifest(ctx, alice.user.ID, exporter.Options{})
+	must(t, err)
+	w, err := bundle.NewWriter(&plain, m)
+	must(t, err)
+	must(t, e.Export(ctx, alice.user.ID, w, exporter.Options{}))
+	must(t, w.Close())
+	if n := bytes.Count(plain.Bytes(), []byte(secret)); n < 10 {
+		t.Fatalf("the plain bundle holds the canary %d times: the check below would prove little", n)
+	}
+
+	key, err := age.GenerateX25519Identity()
+	must(t, err)
+	var enc bytes.Buffer
+	must(t, e.ExportEncrypted(ctx, alice.user.ID, &enc, key.Recipient(), exporter.Options{}))
+	for _, s := range []string{secret, "alice", "Display alice", bundle.ManifestName} {
+		if bytes.Contains(enc.Bytes(), []byte(s)) {
+			t.Fatalf("%q in the encrypted export", s)
+		}
+	}
+	r, err := bundle.NewEncryptedReader(bytes.NewReader(enc.Bytes()), bundle.Limits{}, key)
+	must(t, err)
+	got := read(t, r)
+	same(t, "messages", alice.messages, got.messages)
+}
+
+// An export that fails midway (here the client goes away) returns the
+// error and leaves a file every reader calls incomplete, never one that
+// looks whole.
+func TestFailedExportReadsAsTruncated(t *testing.T) {
+	t.Parallel()
+	st := testdb.NewStore(t)
+	alice := buildAccount(t, st, "alice", "x")
+	// Enough messages that the export is still running when cancelled.
+	conv := store.Conversation{ID: v7(t), UserID: alice.user.ID, Model: "sim-chat", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	must(t, st.CreateConversation(context.Background(), conv))
+	for i := range 1200 {
+		must(t, st.AddMessage(context.Background(), store.Message{ID: v7(t), ConversationID: conv.ID, UserID: alice.user.ID, Role: store.RoleUser,
+			Content: strings.Repeat("long message ", 40) + fmt.Sprint(i), Status: store.StatusComplete, CreatedAt: time.Now(), UpdatedAt: time.Now()}))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	key, err := age.GenerateX25519Identity()
+	must(t, err)
+	out := &cancelAfter{limit: 64 << 10, cancel: cancel}
+	err = (&exporter.Exporter{Store: st}).ExportEncrypted(ctx, alice.user.ID, out, key.Recipient(), exporter.Options{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("export error %v, want context.Canceled", err)
+	}
+	r, err := bundle.NewEncryptedReader(bytes.NewReader(out.buf.Bytes()), bundle.Limits{}, key)
+	if err == nil {
+		for err == nil {
+			_, err = r.Next()
+		}
+	}
+	if !errors.Is(err, bundle.ErrTruncated) {
+		t.Fatalf("reading the cut file: %v, want ErrTruncated", err)
+	}
+}
+
+// cancelAfter keeps what is written and cancels once it holds limit bytes.
+type cancelAfter struct {
+	buf    bytes.Buffer
+	limit  int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	c.buf.Write(p)
+	if c.buf.Len() >= c.limit {
+		c.cancel()
+	}
+	return len(p), nil
 }
