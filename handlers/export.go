@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -123,7 +124,10 @@ func (h *Export) stream(c echo.Context, user store.User, r age.Recipient, opts e
 	res.Header().Set(echo.HeaderContentType, "application/octet-stream")
 	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, exportFileName(user, now)))
 	res.WriteHeader(http.StatusOK)
-	w, err := bundle.NewEncryptedWriter(res, m, r)
+	rc := http.NewResponseController(res)
+	// A kept-alive connection must not inherit the last write's deadline.
+	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
+	w, err := bundle.NewEncryptedWriter(&deadlineWriter{w: res, rc: rc}, m, r)
 	if err == nil {
 		err = h.Exporter.Export(ctx, user.ID, w, opts)
 	}
@@ -144,4 +148,22 @@ func (h *Export) stream(c echo.Context, user store.User, r age.Recipient, opts e
 // Usernames are restricted to [a-z0-9._-], so the name needs no quoting.
 func exportFileName(u store.User, now time.Time) string {
 	return "confidant-" + u.Username + "-" + now.UTC().Format("2006-01-02") + ".age"
+}
+
+// stalledClientTimeout is how long one write of an export may wait for a
+// client that stopped reading: the export holds a database snapshot and a
+// connection until it ends.
+const stalledClientTimeout = time.Minute
+
+// deadlineWriter gives each write to the client its own deadline, so a
+// client that stops reading ends the export instead of holding it open.
+type deadlineWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	// Servers that cannot set deadlines (ErrNotSupported) write without one.
+	_ = d.rc.SetWriteDeadline(time.Now().Add(stalledClientTimeout))
+	return d.w.Write(p)
 }
