@@ -84,10 +84,11 @@ func registerVector(ctx context.Context, conn *pgx.Conn) error {
 }
 
 // CompleteDocument stores all of a document's chunks at once (sealed text
-// and heading, transformed embedding, blind-index tokens) with COPY, marks
-// it ready and drops its uploaded file, in one transaction: a document is
-// either searchable in full or not at all. Chunks of an earlier try are
-// replaced.
+// and heading, transformed embedding, blind-index tokens) with COPY and
+// marks it ready, in one transaction: a document is either searchable in
+// full or not at all. Chunks of an earlier try are replaced. The original
+// file stays, sealed: it is what an export carries and what another
+// deployment re-ingests with its own embeddings.
 func (s *Store) CompleteDocument(ctx context.Context, userID, docID uuid.UUID, chunks []NewChunk, now time.Time) error {
 	k, err := s.keyFor(ctx, userID)
 	if err != nil {
@@ -139,9 +140,6 @@ func (s *Store) CompleteDocument(ctx context.Context, userID, docID uuid.UUID, c
 		if _, err := tx.db.Exec(ctx, `
 			UPDATE documents SET status = 'ready', error_code = '', error_sealed = NULL, chunks_total = $3, chunks_done = $3, updated_at = $4
 			WHERE id = $1 AND user_id = $2`, docID, userID, len(chunks), now); err != nil {
-			return fmt.Errorf("complete document: %w", err)
-		}
-		if _, err := tx.db.Exec(ctx, `DELETE FROM document_blobs WHERE document_id = $1`, docID); err != nil {
 			return fmt.Errorf("complete document: %w", err)
 		}
 		return nil

@@ -57,9 +57,12 @@ func TestDocumentsAndChunks(t *testing.T) {
 	if garden.Status != store.DocumentReady || garden.ChunksTotal != 2 || garden.ChunksDone != 2 || garden.Name != "garden.txt" {
 		t.Fatalf("garden document = %+v", garden)
 	}
-	// The uploaded file is gone once the chunks are stored.
-	if _, err := s.DocumentContent(ctx, alice.ID, garden.ID, time.Now()); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("file after ingestion: %v", err)
+	// The original file stays, sealed, once the chunks are stored: exports carry it.
+	if content, err := s.DocumentContent(ctx, alice.ID, garden.ID, time.Now()); err != nil || string(content) != "file of garden.txt" {
+		t.Fatalf("file after ingestion: %q %v", content, err)
+	}
+	if _, err := s.DocumentContent(ctx, bob.ID, garden.ID, time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("bob reads alice's file: %v", err)
 	}
 	if _, err := s.Document(ctx, bob.ID, garden.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("bob reads alice's document: %v", err)

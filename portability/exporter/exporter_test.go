@@ -137,13 +137,15 @@ func buildAccount(t *testing.T, st *store.Store, username, secret string) accoun
 	a.memories = []bundle.Memory{{ID: mem.ID, Text: mem.Text, Kind: "explicit", SourceConversationID: &conv.ID, SourceMessageID: &q.ID, CreatedAt: at, UpdatedAt: at}}
 	a.collections = []bundle.Collection{{ID: coll.ID, Name: coll.Name, CreatedAt: at}}
 	a.documents = []bundle.Document{
-		{ID: ingested.ID, Name: "guide.md", Kind: "markdown", SizeBytes: int64(len(ingested.Content)), Status: "ready", CreatedAt: at, UpdatedAt: at},
+		{ID: ingested.ID, Name: "guide.md", Kind: "markdown", SizeBytes: int64(len(ingested.Content)), Status: "ready",
+			File: bundle.DocumentFileName(ingested.ID), CreatedAt: at, UpdatedAt: at},
 		{ID: queued.ID, Name: "scan.pdf", Kind: "pdf", SizeBytes: int64(len(queued.Content)), Status: "queued", CollectionID: &coll.ID,
 			File: bundle.DocumentFileName(queued.ID), CreatedAt: at, UpdatedAt: at},
 	}
 	a.chunks = []bundle.Chunk{{ID: chunkIDs[0], DocumentID: ingested.ID, Ordinal: 0, Heading: "Guide", Text: "first " + secret},
 		{ID: chunkIDs[1], DocumentID: ingested.ID, Ordinal: 1, Heading: "Guide", Text: "second"}}
 	a.files[queued.ID] = queued.Content
+	a.files[ingested.ID] = ingested.Content
 	a.settings = bundle.Settings{Instructions: "Be brief. " + secret, MemoryPaused: true, UpdatedAt: at}
 	a.apiKeys = []bundle.APIKey{{ID: key.ID, Name: key.Name, Scopes: []string{"chat", "export"}, CreatedAt: at}}
 	a.passkeys = []bundle.Passkey{{ID: pk.ID, Name: pk.Name, CredentialID: pk.Credential.ID, PublicKey: []byte("cose-key"), AttestationType: "basic_full",
@@ -296,8 +298,8 @@ func TestExportWholeAccount(t *testing.T) {
 	_ = bob
 
 	// 2 conversations, 4 messages, 1 memory, 1 collection, 2 documents,
-	// 2 chunks, 1 API key, 1 passkey, 1 document file.
-	const total = 15
+	// 2 chunks, 1 API key, 1 passkey, 2 document files.
+	const total = 16
 	last := progress[len(progress)-1]
 	if last.Done != total || last.Total != total {
 		t.Fatalf("last progress %+v, want %d of %d", last, total, total)
