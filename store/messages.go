@@ -152,7 +152,7 @@ func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id
 	})
 	b.Queue(notifyFollowersSQL, id)
 	if status != StatusStreaming {
-		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), content); len(tokens) > 0 {
+		if tokens := blindindex.Tokens(k.index, content); len(tokens) > 0 {
 			b.Queue(insertMessageTokensSQL+`
 				ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO UPDATE SET tokens = EXCLUDED.tokens`, id, userID, tokens)
 		} else {
