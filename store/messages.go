@@ -175,24 +175,25 @@ func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, 
 	if err != nil {
 		return err
 	}
-	return s.InTx(ctx, func(tx *Store) error {
-		if _, err := tx.db.Exec(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
-			return fmt.Errorf("save streaming message: %w", err)
-		}
-		tag, err := tx.db.Exec(ctx, `
-			UPDATE messages SET content_sealed = $3, content_length = $4, updated_at = $5
-			WHERE id = $1 AND user_id = $2 AND status = 'streaming'`, id, userID, sealed, len(content), now)
-		if err != nil {
-			return fmt.Errorf("save streaming message: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("save streaming message: %w", ErrNotFound)
-		}
-		if _, err := tx.db.Exec(ctx, notifyFollowersSQL, id); err != nil {
-			return fmt.Errorf("save streaming message: %w", err)
-		}
+	// One round trip: the setting, the update and the notification as one
+	// implicit transaction.
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	updated := false
+	batch.Queue(`
+		UPDATE messages SET content_sealed = $3, content_length = $4, updated_at = $5
+		WHERE id = $1 AND user_id = $2 AND status = 'streaming'`, id, userID, sealed, len(content), now).Exec(func(tag pgconn.CommandTag) error {
+		updated = tag.RowsAffected() > 0
 		return nil
 	})
+	batch.Queue(notifyFollowersSQL, id)
+	if err := s.db.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("save streaming message: %w", err)
+	}
+	if !updated {
+		return fmt.Errorf("save streaming message: %w", ErrNotFound)
+	}
+	return nil
 }
 
 // Message returns one of the user's messages.
