@@ -89,19 +89,35 @@ func (s *Service) APIKeys(ctx context.Context, userID uuid.UUID) ([]store.APIKey
 	return s.store.APIKeys(ctx, userID)
 }
 
-// RevokeAPIKey deletes one of the user's keys.
+// RevokeAPIKey deletes one of the user's keys. Here the key stops working
+// at once; on other replicas within APIKeyCacheTTL.
 func (s *Service) RevokeAPIKey(ctx context.Context, userID, id uuid.UUID) error {
-	return asAuthError(s.store.DeleteAPIKey(ctx, userID, id))
+	err := s.store.DeleteAPIKey(ctx, userID, id)
+	s.apiKeys.dropKey(id)
+	return asAuthError(err)
 }
 
-// AuthenticateAPIKey returns the key and user a bearer token names.
+// AuthenticateAPIKey returns the key and user a bearer token names. A
+// lookup is reused for APIKeyCacheTTL (see RevokeAPIKey); a deleted
+// account's data stays out of reach regardless, as the store refuses its
+// key.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (store.APIKey, store.User, error) {
 	if !strings.HasPrefix(secret, APIKeyPrefix) || len(secret) > 128 {
 		return store.APIKey{}, store.User{}, ErrNoAPIKey
 	}
-	k, u, err := s.store.APIKeyByHash(ctx, HashToken(secret), s.now())
+	hash := HashToken(secret)
+	now := s.now()
+	k, u, gen, ok := s.apiKeys.get(hash, now)
+	if ok {
+		return k, u, nil
+	}
+	k, u, err := s.store.APIKeyByHash(ctx, hash, now)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.APIKey{}, store.User{}, ErrNoAPIKey
 	}
-	return k, u, err
+	if err != nil {
+		return store.APIKey{}, store.User{}, err
+	}
+	s.apiKeys.put(hash, k, u, now, gen)
+	return k, u, nil
 }

@@ -61,6 +61,9 @@ type Options struct {
 	CeremonyTTL  time.Duration
 	SessionTTL   time.Duration
 	ExtraOrigins []string
+	// APIKeyCacheTTL is how long an API key lookup is reused (default
+	// APIKeyCacheTTL; negative turns the cache off).
+	APIKeyCacheTTL time.Duration
 }
 
 // Service performs account operations on a store.
@@ -72,6 +75,7 @@ type Service struct {
 	log        *slog.Logger
 	ceremony   time.Duration
 	session    time.Duration
+	apiKeys    *apiKeyCache
 }
 
 // New builds a Service.
@@ -91,6 +95,9 @@ func New(st *store.Store, opt Options) (*Service, error) {
 	if opt.SessionTTL == 0 {
 		opt.SessionTTL = SessionTTL
 	}
+	if opt.APIKeyCacheTTL == 0 {
+		opt.APIKeyCacheTTL = APIKeyCacheTTL
+	}
 	wa, err := webauthn.New(&webauthn.Config{
 		RPID:          opt.RPID,
 		RPDisplayName: opt.RPName,
@@ -109,7 +116,7 @@ func New(st *store.Store, opt Options) (*Service, error) {
 		return nil, fmt.Errorf("auth: webauthn config: %w", err)
 	}
 	return &Service{store: st, wa: wa, inviteOnly: opt.InviteOnly, now: opt.Now, log: opt.Log,
-		ceremony: opt.CeremonyTTL, session: opt.SessionTTL}, nil
+		ceremony: opt.CeremonyTTL, session: opt.SessionTTL, apiKeys: newAPIKeyCache(opt.APIKeyCacheTTL, 10_000)}, nil
 }
 
 // InviteOnly reports whether new accounts need an invite (after the first).

@@ -93,5 +93,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, userID uuid.UUID,
 // DeleteAccount removes the user and everything they own; call it only
 // after FinishStepUp for ActionDeleteAccount.
 func (s *Service) DeleteAccount(ctx context.Context, userID uuid.UUID) error {
-	return s.store.DeleteUser(ctx, userID)
+	err := s.store.DeleteUser(ctx, userID)
+	s.apiKeys.dropUser(userID)
+	return err
 }

@@ -59,7 +59,7 @@ func (a *Attestor) CheckAnswer(ctx context.Context, res Result) (out AnswerCheck
 	if sig.SigningAlgo != "" {
 		out.SigningAlgo = string(sig.SigningAlgo)
 	}
-	if err := checkSignature(sig, res, a.opt.Algo, v.Verdict.SigningAddress); err != nil {
+	if err := checkSignature(sig, res, a.opt.Algo, v.Verdict.SigningAddress, a.ecdsa); err != nil {
 		out.State, out.Reason = evidence.Red, signatureProblem(err)
 		return out
 	}

@@ -75,6 +75,7 @@ func (b BackendVerdict) Reason() string {
 type Attestor struct {
 	client *Client
 	opt    AttestorOptions
+	ecdsa  *signing.ECDSAVerifier // answers' signatures, by the few attested keys
 
 	mu      sync.Mutex
 	entries map[string]*attestation
@@ -112,7 +113,7 @@ func NewAttestor(c *Client, opt AttestorOptions) (*Attestor, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	a := &Attestor{client: c, opt: opt, entries: map[string]*attestation{}}
+	a := &Attestor{client: c, opt: opt, entries: map[string]*attestation{}, ecdsa: signing.NewECDSAVerifier(2 * max(1, len(c.urls)))}
 	for _, u := range c.urls {
 		a.entries[u] = &attestation{}
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"confidant/enclave/blindindex"
-	"confidant/enclave/keys"
 )
 
 // AnswerStart is what one send commits before its answer is asked for:
@@ -71,7 +70,7 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 		}
 	}
 	inserts := make([]*pgx.QueuedQuery, 0, len(a.Turns)+1)
-	bkey := s.keys.BlindIndexKey(keys.UserID(a.UserID))
+	bkey := k.index
 	for _, m := range append(a.Turns, a.Answer) {
 		if m.ConversationID != a.ConversationID || m.UserID != a.UserID {
 			return "", fmt.Errorf("start answer: message %s is not in conversation %s", m.ID, a.ConversationID)

@@ -230,3 +230,38 @@ func TestConversationsByIDs(t *testing.T) {
 		t.Fatalf("ConversationsByIDs = %+v %v", got, err)
 	}
 }
+
+// TestSaveStreamingMessage: a streaming answer's batches land while it
+// streams, only for its owner, and never over its final state.
+func TestSaveStreamingMessage(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	bob := mustUser(t, s, "bob")
+	conv := mustConversation(t, s, alice.ID, "", time.Now())
+	q := mustMessage(t, s, conv, nil, store.RoleUser, "question", store.StatusComplete)
+	a := mustMessage(t, s, conv, &q.ID, store.RoleAssistant, "", store.StatusStreaming)
+
+	for _, part := range []string{"Once", "Once upon", "Once upon a time"} {
+		if err := s.SaveStreamingMessage(ctx, alice.ID, a.ID, part, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Message(ctx, alice.ID, a.ID)
+		if err != nil || m.Content != part || m.Status != store.StatusStreaming {
+			t.Fatalf("after saving %q: %q %s, %v", part, m.Content, m.Status, err)
+		}
+	}
+	if err := s.SaveStreamingMessage(ctx, bob.ID, a.ID, "forged", time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another user's batch: %v, want ErrNotFound", err)
+	}
+	if err := s.UpdateMessage(ctx, alice.ID, a.ID, "Once upon a time.", store.StatusComplete, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveStreamingMessage(ctx, alice.ID, a.ID, "Once upon", time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("late batch after the final state: %v, want ErrNotFound", err)
+	}
+	m, err := s.Message(ctx, alice.ID, a.ID)
+	if err != nil || m.Content != "Once upon a time." || m.Status != store.StatusComplete {
+		t.Fatalf("final state: %q %s, %v", m.Content, m.Status, err)
+	}
+}

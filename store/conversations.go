@@ -79,7 +79,7 @@ func (s *Store) queueCreateConversation(ctx context.Context, b *pgx.Batch, c Con
 		INSERT INTO conversations (id, user_id, title_sealed, model, pinned, archived, current_leaf, temporary, documents, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		c.ID, c.UserID, title, c.Model, c.Pinned, c.Archived, c.CurrentLeaf, c.Temporary, c.Documents, c.CreatedAt, updatedAt)
-	if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(c.UserID)), c.Title); len(tokens) > 0 {
+	if tokens := blindindex.Tokens(k.index, c.Title); len(tokens) > 0 {
 		b.Queue(`INSERT INTO search_docs (conversation_id, user_id, message_id, tokens) VALUES ($1, $2, NULL, $3)`, c.ID, c.UserID, tokens)
 	}
 	return nil

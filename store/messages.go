@@ -87,8 +87,15 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 // UpdateMessage replaces a message's content and status, as an answer
 // streams in and when it ends. When it ends, its text is indexed. It is one
 // round trip to the database (an implicit transaction when not in one).
+//
+// Like the batches before it, it does not wait for the disk: an answer is
+// derived, not written by the person, and DESIGN.md lets a database crash
+// lose its last batch, after which it shows as interrupted with a retry.
+// Waiting here would hold a pooled connection for a disk flush per answer,
+// which the person's next message then queues behind.
 func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time) error {
 	b := &pgx.Batch{}
+	b.Queue(noWaitSQL)
 	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
@@ -105,7 +112,8 @@ func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content
 // UpdateMessageAndTitle is UpdateMessage that also titles the message's
 // conversation, unless it has a title already, in the same round trip:
 // how an answer that ends can title a new conversation without another
-// transaction.
+// transaction. It does not wait for the disk either (the title is derived
+// from the conversation).
 func (s *Store) UpdateMessageAndTitle(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time,
 	conversationID uuid.UUID, title string) error {
 	k, err := s.keyFor(ctx, userID)
@@ -117,6 +125,7 @@ func (s *Store) UpdateMessageAndTitle(ctx context.Context, userID, id uuid.UUID,
 		return err
 	}
 	b := &pgx.Batch{}
+	b.Queue(noWaitSQL)
 	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
 	if err != nil {
 		return fmt.Errorf("update message and title: %w", err)
@@ -152,7 +161,7 @@ func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id
 	})
 	b.Queue(notifyFollowersSQL, id)
 	if status != StatusStreaming {
-		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), content); len(tokens) > 0 {
+		if tokens := blindindex.Tokens(k.index, content); len(tokens) > 0 {
 			b.Queue(insertMessageTokensSQL+`
 				ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO UPDATE SET tokens = EXCLUDED.tokens`, id, userID, tokens)
 		} else {
@@ -175,24 +184,25 @@ func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, 
 	if err != nil {
 		return err
 	}
-	return s.InTx(ctx, func(tx *Store) error {
-		if _, err := tx.db.Exec(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
-			return fmt.Errorf("save streaming message: %w", err)
-		}
-		tag, err := tx.db.Exec(ctx, `
-			UPDATE messages SET content_sealed = $3, content_length = $4, updated_at = $5
-			WHERE id = $1 AND user_id = $2 AND status = 'streaming'`, id, userID, sealed, len(content), now)
-		if err != nil {
-			return fmt.Errorf("save streaming message: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("save streaming message: %w", ErrNotFound)
-		}
-		if _, err := tx.db.Exec(ctx, notifyFollowersSQL, id); err != nil {
-			return fmt.Errorf("save streaming message: %w", err)
-		}
+	// One round trip: the setting, the update and the notification as one
+	// implicit transaction.
+	batch := &pgx.Batch{}
+	batch.Queue(noWaitSQL)
+	updated := false
+	batch.Queue(`
+		UPDATE messages SET content_sealed = $3, content_length = $4, updated_at = $5
+		WHERE id = $1 AND user_id = $2 AND status = 'streaming'`, id, userID, sealed, len(content), now).Exec(func(tag pgconn.CommandTag) error {
+		updated = tag.RowsAffected() > 0
 		return nil
 	})
+	batch.Queue(notifyFollowersSQL, id)
+	if err := s.db.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("save streaming message: %w", err)
+	}
+	if !updated {
+		return fmt.Errorf("save streaming message: %w", ErrNotFound)
+	}
+	return nil
 }
 
 // Message returns one of the user's messages.

@@ -24,15 +24,20 @@ func ConfigurePool(cfg *pgxpool.Config) {
 	}
 }
 
-// RegisterTypes teaches a connection's type map to encode uuid.UUID
-// directly.
+// RegisterTypes teaches a connection's type map to encode uuid.UUID and
+// *uuid.UUID directly.
 func RegisterTypes(m *pgtype.Map) {
 	m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{tryWrapUUID}, m.TryWrapEncodePlanFuncs...)
 }
 
 func tryWrapUUID(value any) (pgtype.WrappedEncodePlanNextSetter, any, bool) {
-	if u, ok := value.(uuid.UUID); ok {
+	switch u := value.(type) {
+	case uuid.UUID:
 		return &uuidEncodePlan{}, [16]byte(u), true
+	case *uuid.UUID: // parent ids, current leaves: nil is NULL, taken care of before any plan
+		if u != nil {
+			return &uuidPtrEncodePlan{}, [16]byte(*u), true
+		}
 	}
 	return nil, nil, false
 }
@@ -44,4 +49,17 @@ func (p *uuidEncodePlan) SetNext(next pgtype.EncodePlan) { p.next = next }
 
 func (p *uuidEncodePlan) Encode(value any, buf []byte) ([]byte, error) {
 	return p.next.Encode([16]byte(value.(uuid.UUID)), buf)
+}
+
+// uuidPtrEncodePlan hands a *uuid.UUID on as a [16]byte.
+type uuidPtrEncodePlan struct{ next pgtype.EncodePlan }
+
+func (p *uuidPtrEncodePlan) SetNext(next pgtype.EncodePlan) { p.next = next }
+
+func (p *uuidPtrEncodePlan) Encode(value any, buf []byte) ([]byte, error) {
+	u := value.(*uuid.UUID)
+	if u == nil {
+		return nil, nil
+	}
+	return p.next.Encode([16]byte(*u), buf)
 }

@@ -19,6 +19,7 @@ import (
 type userKey struct {
 	userID uuid.UUID
 	key    *seal.Key
+	index  []byte // the user's blind-index key
 }
 
 // seal encrypts one column value of one row for the user.
@@ -67,17 +68,17 @@ func (s *Store) newUserKey(userID uuid.UUID, version uint32) (userKey, []byte, e
 	if err != nil {
 		return userKey{}, nil, err
 	}
-	return userKey{userID: userID, key: key}, wrapped, nil
+	return userKey{userID: userID, key: key, index: s.keys.BlindIndexKey(keys.UserID(userID))}, wrapped, nil
 }
 
 // unwrap returns the user's data key from its wrapped form, through the
 // enclave's tombstone check.
 func (s *Store) unwrap(ctx context.Context, userID uuid.UUID, wrapped []byte) (userKey, error) {
-	if key, ok := s.deks.get(userID, wrapped); ok {
-		if err := s.checkTombstone(ctx, userID); err != nil {
+	if e, ok := s.deks.get(userID, wrapped); ok {
+		if err := s.checkTombstone(ctx, userID, e.tomb); err != nil {
 			return userKey{}, err
 		}
-		return userKey{userID: userID, key: key}, nil
+		return userKey{userID: userID, key: e.key, index: e.index}, nil
 	}
 	dek, err := s.keys.UnwrapDEK(ctx, s.tombs, keys.UserID(userID), wrapped)
 	if err != nil {
@@ -87,13 +88,21 @@ func (s *Store) unwrap(ctx context.Context, userID uuid.UUID, wrapped []byte) (u
 	if err != nil {
 		return userKey{}, err
 	}
-	s.deks.put(userID, wrapped, key)
-	return userKey{userID: userID, key: key}, nil
+	e := s.dekEntry(userID, wrapped, key)
+	s.deks.put(userID, e)
+	return userKey{userID: userID, key: key, index: e.index}, nil
 }
 
-// checkTombstone refuses a deleted user's key even when it is cached.
-func (s *Store) checkTombstone(ctx context.Context, userID uuid.UUID) error {
-	deleted, err := s.tombs.IsTombstoned(ctx, s.keys.TombstoneID(keys.UserID(userID)))
+// dekEntry is what the cache keeps of a user's unwrapped data key.
+func (s *Store) dekEntry(userID uuid.UUID, wrapped []byte, key *seal.Key) cachedDEK {
+	return cachedDEK{wrapped: string(wrapped), key: key,
+		tomb: s.keys.TombstoneID(keys.UserID(userID)), index: s.keys.BlindIndexKey(keys.UserID(userID))}
+}
+
+// checkTombstone refuses a deleted user's key even when it is cached;
+// tomb is the user's tombstone id (TombstoneID), kept with the cached key.
+func (s *Store) checkTombstone(ctx context.Context, userID uuid.UUID, tomb []byte) error {
+	deleted, err := s.tombs.IsTombstoned(ctx, tomb)
 	if err != nil || deleted {
 		s.deks.drop(userID)
 		return fmt.Errorf("unwrap data key: %w", keys.ErrUserDeleted)
@@ -105,11 +114,11 @@ func (s *Store) checkTombstone(ctx context.Context, userID uuid.UUID) error {
 // unwrapped it before (a data key never changes; rotation only re-wraps
 // it), else loaded and unwrapped. Either way the tombstone check runs.
 func (s *Store) keyFor(ctx context.Context, userID uuid.UUID) (userKey, error) {
-	if key, ok := s.deks.getAny(userID); ok {
-		if err := s.checkTombstone(ctx, userID); err != nil {
+	if e, ok := s.deks.getAny(userID); ok {
+		if err := s.checkTombstone(ctx, userID, e.tomb); err != nil {
 			return userKey{}, err
 		}
-		return userKey{userID: userID, key: key}, nil
+		return userKey{userID: userID, key: e.key, index: e.index}, nil
 	}
 	var wrapped []byte
 	if err := s.db.QueryRow(ctx, `SELECT wrapped_dek FROM users WHERE id = $1`, userID).Scan(&wrapped); err != nil {
@@ -137,35 +146,38 @@ type dekCache struct {
 type cachedDEK struct {
 	wrapped string
 	key     *seal.Key
+	// Derived once with the key, as every use needs them: the user's
+	// tombstone id, checked at every use, and blind-index key.
+	tomb, index []byte
 }
 
 func newDEKCache(max int) *dekCache { return &dekCache{max: max, items: map[uuid.UUID]cachedDEK{}} }
 
-func (c *dekCache) get(userID uuid.UUID, wrapped []byte) (*seal.Key, bool) {
+func (c *dekCache) get(userID uuid.UUID, wrapped []byte) (cachedDEK, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	it, ok := c.items[userID]
 	if !ok || it.wrapped != string(wrapped) {
-		return nil, false
+		return cachedDEK{}, false
 	}
-	return it.key, true
+	return it, true
 }
 
 // getAny returns the user's cached key whatever wrapped form it came from.
-func (c *dekCache) getAny(userID uuid.UUID) (*seal.Key, bool) {
+func (c *dekCache) getAny(userID uuid.UUID) (cachedDEK, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	it, ok := c.items[userID]
-	return it.key, ok
+	return it, ok
 }
 
-func (c *dekCache) put(userID uuid.UUID, wrapped []byte, key *seal.Key) {
+func (c *dekCache) put(userID uuid.UUID, e cachedDEK) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.items) >= c.max {
 		clear(c.items) // simple and bounded; unwrapping again is cheap
 	}
-	c.items[userID] = cachedDEK{wrapped: string(wrapped), key: key}
+	c.items[userID] = e
 }
 
 func (c *dekCache) drop(userID uuid.UUID) {

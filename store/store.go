@@ -48,12 +48,15 @@ type Store struct {
 	keys  *keys.Keyring
 	tombs Tombstones
 	deks  *dekCache
+	// noWait groups the no-wait statements of concurrent callers (see
+	// execNoWait).
+	noWait *noWaitQueue
 }
 
 // New returns a Store on the given pool that seals with the keyring and
 // checks tombstones before unwrapping any user's data key.
 func New(pool *pgxpool.Pool, keyring *keys.Keyring, tombs Tombstones) *Store {
-	return &Store{pool: pool, db: pool, keys: keyring, tombs: tombs, deks: newDEKCache(4096)}
+	return &Store{pool: pool, db: pool, keys: keyring, tombs: tombs, deks: newDEKCache(4096), noWait: &noWaitQueue{}}
 }
 
 // Ping reports whether the database answers.
@@ -70,21 +73,6 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		inner.db = tx
 		return fn(&inner)
 	})
-}
-
-// execNoWait runs one statement in a transaction that does not wait for
-// the disk (synchronous_commit off), in one round trip. It is for derived
-// records a database crash may lose without losing anything a person
-// wrote or was told is saved: a response's signed text, an answer's
-// verdict. Never call it inside InTx: the setting would cover the whole
-// transaction.
-func (s *Store) execNoWait(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	b := &pgx.Batch{}
-	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
-	var tag pgconn.CommandTag
-	b.Queue(sql, args...).Exec(func(ct pgconn.CommandTag) error { tag = ct; return nil })
-	err := s.db.SendBatch(ctx, b).Close()
-	return tag, err
 }
 
 // isUniqueViolation reports whether err is a Postgres unique-constraint error.

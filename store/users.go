@@ -93,7 +93,7 @@ func (s *Store) CreateUser(ctx context.Context, u User) error {
 		if err != nil {
 			return fmt.Errorf("create user: %w", err)
 		}
-		tx.deks.put(u.ID, wrapped, k.key)
+		tx.deks.put(u.ID, tx.dekEntry(u.ID, wrapped, k.key))
 		return nil
 	})
 }

@@ -5,6 +5,9 @@ import (
 	"os"
 	"slices"
 	"testing"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 type wordCase struct {
@@ -39,5 +42,26 @@ func TestWords(t *testing.T) {
 				t.Fatalf("Words(%q) = %q, want %q", tc.Text, got, tc.Words)
 			}
 		})
+	}
+}
+
+// TestNormalizeASCIIFastPath checks the ASCII shortcut against the full
+// Unicode normalisation, on every ASCII character and on the word cases.
+func TestNormalizeASCIIFastPath(t *testing.T) {
+	full := func(s string) string {
+		return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))
+	}
+	all := make([]byte, 128)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	inputs := []string{string(all), "Hello, WORLD! 42 Straße", "[[sim:tokens=20]] How long is the way to the first token?"}
+	for _, c := range loadWordCases(t) {
+		inputs = append(inputs, c.Text)
+	}
+	for _, in := range inputs {
+		if got, want := Normalize(in), full(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -63,27 +63,47 @@ func (k *ECDSAKey) Sign(text string) (string, error) {
 // key made the personal_sign signature sigHex (r ‖ s ‖ v, v in 27, 28, 0
 // or 1) over text.
 func RecoverAddress(text, sigHex string) (string, error) {
-	sig, err := decodeHex("signature", sigHex, 65)
+	pub, err := recoverPub(text, sigHex)
 	if err != nil {
 		return "", err
+	}
+	addr := addressOf(pub)
+	return "0x" + hex.EncodeToString(addr[:]), nil
+}
+
+// parseCompact decodes r ‖ s ‖ v and returns the 64 bytes of r ‖ s and the
+// recovery id (v as 0 or 1).
+func parseCompact(sigHex string) ([]byte, byte, error) {
+	sig, err := decodeHex("signature", sigHex, 65)
+	if err != nil {
+		return nil, 0, err
 	}
 	v := sig[64]
 	if v >= 27 {
 		v -= 27
 	}
 	if v > 1 {
-		return "", fmt.Errorf("%w: v is %d", ErrMalformed, sig[64])
+		return nil, 0, fmt.Errorf("%w: v is %d", ErrMalformed, sig[64])
+	}
+	return sig[:64], v, nil
+}
+
+// recoverPub returns the public key whose personal_sign signature over
+// text sigHex is.
+func recoverPub(text, sigHex string) (*secp256k1.PublicKey, error) {
+	rs, v, err := parseCompact(sigHex)
+	if err != nil {
+		return nil, err
 	}
 	compact := make([]byte, 65)
 	compact[0] = 27 + v
-	copy(compact[1:], sig[:64])
+	copy(compact[1:], rs)
 	h := PersonalHash([]byte(text))
 	pub, _, err := secpecdsa.RecoverCompact(compact, h[:])
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrBadSignature, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadSignature, err)
 	}
-	addr := addressOf(pub)
-	return "0x" + hex.EncodeToString(addr[:]), nil
+	return pub, nil
 }
 
 // VerifyECDSA checks that sigHex is a personal_sign signature over text by
