@@ -87,15 +87,8 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 // UpdateMessage replaces a message's content and status, as an answer
 // streams in and when it ends. When it ends, its text is indexed. It is one
 // round trip to the database (an implicit transaction when not in one).
-//
-// Like the batches before it, it does not wait for the disk: an answer is
-// derived, not written by the person, and DESIGN.md lets a database crash
-// lose its last batch, after which it shows as interrupted with a retry.
-// Waiting here would hold a pooled connection for a disk flush per answer,
-// which the person's next message then queues behind.
 func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time) error {
 	b := &pgx.Batch{}
-	b.Queue(noWaitSQL)
 	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
@@ -112,8 +105,7 @@ func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content
 // UpdateMessageAndTitle is UpdateMessage that also titles the message's
 // conversation, unless it has a title already, in the same round trip:
 // how an answer that ends can title a new conversation without another
-// transaction. It does not wait for the disk either (the title is derived
-// from the conversation).
+// transaction.
 func (s *Store) UpdateMessageAndTitle(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time,
 	conversationID uuid.UUID, title string) error {
 	k, err := s.keyFor(ctx, userID)
@@ -125,7 +117,6 @@ func (s *Store) UpdateMessageAndTitle(ctx context.Context, userID, id uuid.UUID,
 		return err
 	}
 	b := &pgx.Batch{}
-	b.Queue(noWaitSQL)
 	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
 	if err != nil {
 		return fmt.Errorf("update message and title: %w", err)
@@ -187,7 +178,7 @@ func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, 
 	// One round trip: the setting, the update and the notification as one
 	// implicit transaction.
 	batch := &pgx.Batch{}
-	batch.Queue(noWaitSQL)
+	batch.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
 	updated := false
 	batch.Queue(`
 		UPDATE messages SET content_sealed = $3, content_length = $4, updated_at = $5

@@ -29,10 +29,6 @@ type noWaitStmt struct {
 	done chan struct{}
 }
 
-// noWaitSQL, first in a batch (an implicit transaction), makes its commit
-// not wait for the disk.
-const noWaitSQL = `SELECT set_config('synchronous_commit', 'off', true)`
-
 // noWaitTimeout bounds one flush, which serves callers other than the one
 // running it and so does not stop when that caller's context does.
 const noWaitTimeout = 10 * time.Second
@@ -106,7 +102,7 @@ func (s *Store) flushNoWait(ctx context.Context) {
 // the batch's error. With one statement, its tag is returned too.
 func execNoWaitBatch(ctx context.Context, db querier, stmts []*noWaitStmt) (pgconn.CommandTag, error) {
 	b := &pgx.Batch{}
-	b.Queue(noWaitSQL)
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
 	for _, st := range stmts {
 		b.Queue(st.sql, st.args...).Exec(func(ct pgconn.CommandTag) error { st.tag = ct; return nil })
 	}
