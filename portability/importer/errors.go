@@ -44,3 +44,6 @@ func AsError(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// ErrNeedsPassphrase refuses a bundle sent without its passphrase.
+var ErrNeedsPassphrase = &Error{Code: "passphrase_required", Message: "This is an encrypted Confidant bundle: enter the passphrase it was exported with"}

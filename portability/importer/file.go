@@ -191,3 +191,19 @@ func jsonError(err error, conversation int) error {
 	}
 	return fail(ErrMalformed, "it could not be read%s", where)
 }
+
+// Sniff tells from a file's first bytes whether it could be an import at
+// all, and names the format when the bytes alone say it (a Confidant
+// bundle); "" means JSON or zip, told apart by Open.
+func Sniff(head []byte) (Format, error) {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(trimmed) == 0:
+		return "", fail(ErrEmpty, "the file is empty")
+	case bytes.HasPrefix(head, []byte(AgeHeader)) || bytes.HasPrefix(trimmed, []byte(ArmoredAgeHeader)):
+		return FormatConfidant, nil
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")), trimmed[0] == '[':
+		return "", nil
+	}
+	return "", ErrUnknownFormat
+}
