@@ -59,25 +59,20 @@ type Import struct {
 }
 
 // CreateImport stores a queued import with its file, read from content and
-// sealed in chunks as it is read (so the whole file is never held), and
-// its passphrase sealed when there is one; then runs enqueue in the same
-// transaction. It returns the file's size.
-func (s *Store) CreateImport(ctx context.Context, imp Import, content io.Reader, passphrase string, enqueue TxHook) (int64, error) {
+// sealed in chunks as it is read (so the whole file is never held), then
+// its passphrase, asked for once the file is read (a form may send it
+// after the file) and sealed when there is one; then runs enqueue in the
+// same transaction. It returns the file's size.
+func (s *Store) CreateImport(ctx context.Context, imp Import, content io.Reader, passphrase func() (string, error), enqueue TxHook) (int64, error) {
 	k, err := s.keyFor(ctx, imp.UserID)
 	if err != nil {
 		return 0, fmt.Errorf("create import: %w", err)
 	}
 	var size int64
 	err = s.InTx(ctx, func(tx *Store) error {
-		var sealedPass []byte
-		if passphrase != "" {
-			if sealedPass, err = k.seal("imports", "passphrase", imp.ID, passphrase); err != nil {
-				return err
-			}
-		}
 		_, err := tx.db.Exec(ctx, `
-			INSERT INTO imports (id, user_id, format, state, size_bytes, passphrase_sealed, created_at, updated_at)
-			VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5)`, imp.ID, imp.UserID, imp.Format, sealedPass, imp.CreatedAt)
+			INSERT INTO imports (id, user_id, format, state, size_bytes, created_at, updated_at)
+			VALUES ($1, $2, $3, 'queued', 0, $4, $4)`, imp.ID, imp.UserID, imp.Format, imp.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("create import: %w", err)
 		}
@@ -102,7 +97,19 @@ func (s *Store) CreateImport(ctx context.Context, imp Import, content io.Reader,
 				return fmt.Errorf("read import file: %w", rerr)
 			}
 		}
-		if _, err := tx.db.Exec(ctx, `UPDATE imports SET size_bytes = $2 WHERE id = $1`, imp.ID, size); err != nil {
+		var sealedPass []byte
+		if passphrase != nil {
+			p, err := passphrase()
+			if err != nil {
+				return err
+			}
+			if p != "" {
+				if sealedPass, err = k.seal("imports", "passphrase", imp.ID, p); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.db.Exec(ctx, `UPDATE imports SET size_bytes = $2, passphrase_sealed = $3 WHERE id = $1`, imp.ID, size, sealedPass); err != nil {
 			return fmt.Errorf("create import: %w", err)
 		}
 		if enqueue == nil {

@@ -25,7 +25,7 @@ func (f Format) Label() string {
 	case FormatConfidant:
 		return "Confidant bundle"
 	}
-	return "unknown file"
+	return "export"
 }
 
 // Roles a neutral message may have.

@@ -150,6 +150,12 @@ func (s *Service) MaxFileSize() int64 { return s.opt.MaxFileSize }
 // large, or a bundle without a passphrase is refused here with an
 // *importer.Error; everything else is checked by the job.
 func (s *Service) Submit(ctx context.Context, userID uuid.UUID, r io.Reader, passphrase string) (store.Import, error) {
+	return s.SubmitStream(ctx, userID, r, func() (string, error) { return passphrase, nil })
+}
+
+// SubmitStream is Submit for a form that may send the passphrase after
+// the file: passphrase is called once r is read to its end.
+func (s *Service) SubmitStream(ctx context.Context, userID uuid.UUID, r io.Reader, passphrase func() (string, error)) (store.Import, error) {
 	br := bufio.NewReaderSize(r, 4096)
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -159,9 +165,6 @@ func (s *Service) Submit(ctx context.Context, userID uuid.UUID, r io.Reader, pas
 	if err != nil {
 		return store.Import{}, err
 	}
-	if format == importer.FormatConfidant && passphrase == "" {
-		return store.Import{}, importer.ErrNeedsPassphrase
-	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return store.Import{}, err
@@ -169,7 +172,17 @@ func (s *Service) Submit(ctx context.Context, userID uuid.UUID, r io.Reader, pas
 	now := s.opt.Now()
 	imp := store.Import{ID: id, UserID: userID, Format: string(format), State: store.ImportQueued, CreatedAt: now, UpdatedAt: now}
 	limited := &sizeLimit{r: br, left: s.opt.MaxFileSize}
-	size, err := s.store.CreateImport(ctx, imp, limited, passphrase, func(ctx context.Context, tx pgx.Tx) error {
+	askPassphrase := func() (string, error) {
+		p, err := passphrase()
+		if err != nil {
+			return "", err
+		}
+		if format == importer.FormatConfidant && p == "" {
+			return "", importer.ErrNeedsPassphrase
+		}
+		return p, nil
+	}
+	size, err := s.store.CreateImport(ctx, imp, limited, askPassphrase, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := s.river.InsertTx(ctx, tx, importArgs{UserID: userID, ImportID: id},
 			&river.InsertOpts{Queue: queueImports, MaxAttempts: s.opt.MaxAttempts})
 		return err
