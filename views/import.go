@@ -21,10 +21,10 @@ type ImportJob struct {
 	Done, Total int
 	// What was added and what was already here.
 	Conversations, ConversationsSkipped, Empty int
-	Messages, MessagesSkipped                 int
+	Messages, MessagesSkipped                  int
 	Memories, Documents, Collections, Settings int
-	CredentialsSkipped                        int
-	Error                                     string
+	CredentialsSkipped                         int
+	Error                                      string
 }
 
 // Finished reports whether the import has ended either way.

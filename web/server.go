@@ -91,10 +91,10 @@ const (
 	maxFormUpload = "31M"
 	// POST /api/import and /settings/import with htmx stream the file into
 	// sealed rows; the import service refuses past its own limit first.
-	maxImport = "520M"
-	authPerSec    = 2
-	authBurst     = 30
-	ceremonyTTL   = auth.CeremonyTTL
+	maxImport   = "520M"
+	authPerSec  = 2
+	authBurst   = 30
+	ceremonyTTL = auth.CeremonyTTL
 	// concurrentReports bounds the public attestation reports made at
 	// once, across all callers.
 	concurrentReports = 4
