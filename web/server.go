@@ -89,16 +89,18 @@ const (
 	// form first, which keeps up to 32 MB in memory; past that it would
 	// spill file contents to temporary files, so the limit stays under.
 	maxFormUpload = "31M"
-	// POST /api/import and /settings/import with htmx stream the file into
-	// sealed rows; the import service refuses past its own limit first.
-	maxImport   = "520M"
-	authPerSec  = 2
-	authBurst   = 30
-	ceremonyTTL = auth.CeremonyTTL
+	authPerSec    = 2
+	authBurst     = 30
+	ceremonyTTL   = auth.CeremonyTTL
 	// concurrentReports bounds the public attestation reports made at
 	// once, across all callers.
 	concurrentReports = 4
 )
+
+// maxImport limits POST /api/import and /settings/import with htmx, which
+// stream the file into sealed rows; the import service refuses past its
+// own limit first.
+const maxImport = "520M"
 
 // New builds the echo server with every route registered.
 func New(d Deps) (*Server, error) {
