@@ -207,3 +207,26 @@ func (s *Store) WriteImportBatch(ctx context.Context, userID uuid.UUID, b Import
 		return nil
 	})
 }
+
+// RecordImportItems remembers items imported outside WriteImportBatch
+// (memories, collections, documents); call it in the transaction that
+// created them (InTx), so a crash never leaves one unremembered.
+func (s *Store) RecordImportItems(ctx context.Context, userID uuid.UUID, items []ImportItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	itemKeys := make([][]byte, len(items))
+	kinds := make([]string, len(items))
+	ids := make([]uuid.UUID, len(items))
+	for i, it := range items {
+		itemKeys[i], kinds[i], ids[i] = s.importItemKey(userID, it.Ref), it.Ref.Kind, it.LocalID
+	}
+	if _, err := s.db.Exec(ctx, `
+		INSERT INTO import_items (user_id, item_key, kind, local_id)
+		SELECT $1, t.k, t.kind, t.id FROM unnest($2::bytea[], $3::text[], $4::uuid[]) AS t(k, kind, id)
+		ON CONFLICT (user_id, item_key) DO UPDATE SET kind = EXCLUDED.kind, local_id = EXCLUDED.local_id`,
+		userID, itemKeys, kinds, ids); err != nil {
+		return fmt.Errorf("record import items: %w", err)
+	}
+	return nil
+}

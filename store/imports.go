@@ -40,6 +40,9 @@ type ImportCounts struct {
 	// Credentials counts API keys and passkeys in a bundle, which are
 	// never recreated: they would be usable secrets.
 	CredentialsSkipped int `json:"credentials_skipped"`
+	// Connectors counts mail and calendar connections in a bundle, which
+	// must be connected again.
+	ConnectorsSkipped int `json:"connectors_skipped"`
 }
 
 // Import is one import job.

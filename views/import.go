@@ -23,7 +23,7 @@ type ImportJob struct {
 	Conversations, ConversationsSkipped, Empty int
 	Messages, MessagesSkipped                  int
 	Memories, Documents, Collections, Settings int
-	CredentialsSkipped                         int
+	CredentialsSkipped, ConnectorsSkipped      int
 	Error                                      string
 }
 
@@ -56,7 +56,10 @@ func (j ImportJob) Summary() string {
 	}
 	s += "."
 	if j.CredentialsSkipped > 0 {
-		s += fmt.Sprintf(" %s (API keys and passkeys) were not recreated: make new ones here.", count(j.CredentialsSkipped, "credential"))
+		s += fmt.Sprintf(" %s (API keys and passkeys) not recreated: make new ones here.", count(j.CredentialsSkipped, "credential"))
+	}
+	if j.ConnectorsSkipped > 0 {
+		s += fmt.Sprintf(" %s not recreated: connect your accounts again.", count(j.ConnectorsSkipped, "mail or calendar connection"))
 	}
 	return s
 }
