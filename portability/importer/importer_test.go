@@ -188,8 +188,24 @@ func TestClaude(t *testing.T) {
 	if !strings.HasPrefix(haiku.Messages[1].Text, "Neige sur le toit") || !strings.HasSuffix(haiku.Messages[1].Text, "[file: neige.png]") {
 		t.Errorf("haiku = %q", haiku.Messages[1].Text)
 	}
-	if len(convs[2].Messages) != 0 {
-		t.Error("empty conversation has messages")
+	if len(convs[2].Messages) != 0 || convs[2].Title != "" {
+		t.Error("empty conversation has messages or a title")
+	}
+}
+
+func TestFallbackTitle(t *testing.T) {
+	tests := []struct {
+		msgs []Message
+		want string
+	}{
+		{nil, ""},
+		{[]Message{{Role: RoleAssistant, Text: "Hello"}, {Role: RoleUser, Text: "  Why is the sky blue?\nAsking for a friend"}}, "Why is the sky blue?"},
+		{[]Message{{Role: RoleUser, Text: strings.Repeat("é", 80)}}, strings.Repeat("é", 59) + "…"},
+	}
+	for _, tt := range tests {
+		if got := fallbackTitle(tt.msgs); got != tt.want {
+			t.Errorf("fallbackTitle = %q, want %q", got, tt.want)
+		}
 	}
 }
 

@@ -146,7 +146,27 @@ func checkSizes(c *Conversation, lim Limits) error {
 		}
 	}
 	c.Title = truncateRunes(cleanText(strings.TrimSpace(c.Title)), 300)
+	if c.Title == "" {
+		c.Title = fallbackTitle(c.Messages)
+	}
 	return nil
+}
+
+// fallbackTitle titles an untitled conversation with the first line of its
+// first question, as a person would recognise it in the sidebar.
+func fallbackTitle(msgs []Message) string {
+	for _, m := range msgs {
+		if m.Role != RoleUser {
+			continue
+		}
+		line, _, _ := strings.Cut(strings.TrimSpace(m.Text), "\n")
+		line = strings.TrimSpace(line)
+		if utf8.RuneCountInString(line) > 60 {
+			line = strings.TrimSpace(truncateRunes(line, 59)) + "…"
+		}
+		return line
+	}
+	return ""
 }
 
 func truncateRunes(s string, n int) string {
