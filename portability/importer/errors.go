@@ -47,3 +47,9 @@ func AsError(err error) (*Error, bool) {
 
 // ErrNeedsPassphrase refuses a bundle sent without its passphrase.
 var ErrNeedsPassphrase = &Error{Code: "passphrase_required", Message: "This is an encrypted Confidant bundle: enter the passphrase it was exported with"}
+
+// Refusal is an instance of kind worded by message, for refusals found
+// outside this package (a bundle reader's) that errors.Is still matches.
+func Refusal(kind *Error, message string) *Error {
+	return &Error{Code: kind.Code, Message: message, kind: kind}
+}
