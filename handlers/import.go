@@ -30,8 +30,8 @@ type Imports struct {
 	Settings *Settings
 }
 
-// maxPassphrase bounds the passphrase field.
-const maxPassphrase = 1024
+// maxImportPassphrase bounds the passphrase field.
+const maxImportPassphrase = 1024
 
 type apiImportJob struct {
 	ID       string             `json:"id"`
@@ -154,11 +154,11 @@ func restPassphrase(mr *multipart.Reader) (string, error) {
 }
 
 func readField(part *multipart.Part) (string, error) {
-	b, err := io.ReadAll(io.LimitReader(part, maxPassphrase+1))
+	b, err := io.ReadAll(io.LimitReader(part, maxImportPassphrase+1))
 	if err != nil {
 		return "", errNoImportFile
 	}
-	if len(b) > maxPassphrase {
+	if len(b) > maxImportPassphrase {
 		return "", echo.NewHTTPError(http.StatusBadRequest, "That passphrase is too long.")
 	}
 	return string(b), nil

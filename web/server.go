@@ -22,6 +22,8 @@ import (
 	"confidant/handlers"
 	"confidant/inference"
 	"confidant/memory"
+	"confidant/portability/bundle"
+	"confidant/portability/exporter"
 	"confidant/portability/imports"
 	"confidant/rag"
 	"confidant/render/markdown"
@@ -95,6 +97,9 @@ const (
 	// concurrentReports bounds the public attestation reports made at
 	// once, across all callers.
 	concurrentReports = 4
+	// concurrentExports bounds the account exports one replica streams at
+	// once: each holds a database snapshot and a connection while it runs.
+	concurrentExports = 4
 )
 
 // maxImport limits POST /api/import and /settings/import with htmx, which
@@ -173,6 +178,8 @@ func New(d Deps) (*Server, error) {
 	att := &handlers.Attestation{Reporter: d.Reporter, Responses: responses, Slots: make(chan struct{}, concurrentReports)}
 	api := &handlers.API{Auth: svc, Chat: chatSvc, Store: d.Store, Models: d.Models, Now: d.Now, Log: d.Log, Signatures: responses}
 	errs := &handlers.Errors{Pages: pages, Log: d.Log}
+	exportH := &handlers.Export{Settings: settings, Log: d.Log, Slots: make(chan struct{}, concurrentExports),
+		Exporter: &exporter.Exporter{Store: d.Store, Now: d.Now, Source: bundle.Source{Origin: d.Config.Origin.String(), Version: d.Version, Commit: d.Commit}}}
 
 	e := echo.New()
 	e.HideBanner = true
@@ -277,6 +284,7 @@ func New(d Deps) (*Server, error) {
 		app.POST("/settings/import", importH.ImportSubmit, handlers.RequireUser)
 		app.GET("/settings/import/jobs/:id", importH.ImportJob, handlers.RequireUser)
 	}
+	apiGroup.POST("/export", exportH.API, handlers.RequireScope(auth.ScopeExport))
 	if docs != nil {
 		docsH := &handlers.Documents{Service: docs}
 		searchH := &handlers.Search{Searcher: docs}
@@ -332,6 +340,10 @@ func New(d Deps) (*Server, error) {
 	s.GET("/account", settings.DeleteAccountPage)
 	s.POST("/account/delete/begin", settings.DeleteAccountBegin)
 	s.POST("/account/delete/finish", settings.DeleteAccountFinish)
+	s.GET("/export", exportH.Page)
+	s.POST("/export/begin", exportH.Begin)
+	s.POST("/export/finish", exportH.Finish)
+	s.POST("/export/download", exportH.Download)
 
 	return &Server{Echo: e, chat: chatSvc, docs: docs, imports: importSvc}, nil
 }
