@@ -205,14 +205,14 @@ func TestImportAPI(t *testing.T) {
 			t.Errorf("%s: %d %s", tt.name, res.StatusCode, raw)
 		}
 	}
-	// A bundle with its passphrase after the file is accepted; it fails in
-	// the job, in plain words, while bundles cannot be read here.
+	// A bundle with its passphrase after the file is accepted; this one is
+	// not a real bundle, so the job fails, in plain words.
 	res, bundle, raw := postImport(t, srv, key, "backup.age", []byte("age-encryption.org/v1\n-> scrypt abc 18\nxyz\n--- abc\n"),
 		[2]string{"file", ""}, [2]string{"passphrase", "correct horse"})
 	if res.StatusCode != http.StatusAccepted || bundle.Format != "confidant" {
 		t.Fatalf("bundle: %d %s", res.StatusCode, raw)
 	}
-	if b := waitImport(t, srv, key, bundle.ID); b.State != "failed" || b.Error == nil || b.Error.Message == "" {
+	if b := waitImport(t, srv, key, bundle.ID); b.State != "failed" || b.Error == nil || b.Error.Code != "unknown_format" {
 		t.Fatalf("bundle job = %+v", b)
 	}
 	if strings.Contains(srv.Logs.String(), "correct horse") || strings.Contains(srv.Logs.String(), "Kyoto") {

@@ -271,7 +271,14 @@ func New(d Deps) (*Server, error) {
 	jobs := &handlers.Jobs{}
 	var importSvc *imports.Service
 	if d.Pool != nil {
-		if importSvc, err = imports.New(d.Pool, d.Store, imports.Options{Now: d.Now, Log: d.Log}); err != nil {
+		bundles := &imports.Bundles{Store: d.Store, EmbedModel: d.Config.EmbedModel, Now: d.Now}
+		if d.Inference != nil {
+			bundles.Embedder = d.Inference
+		}
+		if docs != nil {
+			bundles.Documents = docs
+		}
+		if importSvc, err = imports.New(d.Pool, d.Store, imports.Options{Now: d.Now, Log: d.Log, Bundles: bundles}); err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
 		if err := importSvc.Start(context.Background()); err != nil {

@@ -101,7 +101,7 @@ func (s *Service) importBundle(ctx context.Context, userID uuid.UUID, data []byt
 	if s.opt.Bundles == nil {
 		return store.ImportCounts{}, importer.ErrUnsupported
 	}
-	return s.opt.Bundles.ImportBundle(ctx, userID, data, passphrase)
+	return s.opt.Bundles.Import(ctx, userID, data, BundleSource{Passphrase: passphrase})
 }
 
 // Import brings the export or bundle read from r into the user's account

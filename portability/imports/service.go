@@ -44,9 +44,10 @@ type Options struct {
 	Bundles BundleImporter
 }
 
-// BundleImporter brings a Confidant bundle's records into an account.
+// BundleImporter brings a Confidant bundle's records into an account
+// (Bundles).
 type BundleImporter interface {
-	ImportBundle(ctx context.Context, userID uuid.UUID, data []byte, passphrase string) (store.ImportCounts, error)
+	Import(ctx context.Context, userID uuid.UUID, data []byte, src BundleSource) (store.ImportCounts, error)
 }
 
 func (o *Options) defaults() {

@@ -1,0 +1,528 @@
+package imports
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"confidant/portability/bundle"
+	"confidant/rag"
+	"confidant/store"
+)
+
+// bundleBatch is how many records of one kind are written together.
+const bundleBatch = 1000
+
+// bundleWriter applies a bundle's records in the order they come, which
+// the format guarantees is an order they can be applied in.
+type bundleWriter struct {
+	b      *Bundles
+	userID uuid.UUID
+	scope  string // the source account: ids are remembered per source account
+	ids    map[uuid.UUID]uuid.UUID
+	kind   bundle.Kind
+	batch  []bundle.Record
+	links  map[uuid.UUID][]uuid.UUID // local answer → source memories it was given
+	docs   map[uuid.UUID]bundle.Document
+	chunks []bundle.Chunk // of one document, in order
+	counts store.ImportCounts
+}
+
+func newBundleWriter(b *Bundles, userID uuid.UUID, scope string) *bundleWriter {
+	return &bundleWriter{b: b, userID: userID, scope: scope, ids: map[uuid.UUID]uuid.UUID{},
+		links: map[uuid.UUID][]uuid.UUID{}, docs: map[uuid.UUID]bundle.Document{}}
+}
+
+func (w *bundleWriter) now() time.Time {
+	if w.b.Now != nil {
+		return w.b.Now()
+	}
+	return time.Now()
+}
+
+// local is the id a source record gets here: its first 8 bytes (a UUIDv7's
+// time and sequence, so messages keep their order, which sets the order of
+// branches) and fresh random bytes, so the same bundle can go into several
+// accounts of one deployment.
+func (w *bundleWriter) local(src uuid.UUID) uuid.UUID {
+	if id, ok := w.ids[src]; ok {
+		return id
+	}
+	var id uuid.UUID
+	copy(id[:8], src[:8])
+	_, _ = rand.Read(id[8:])
+	id[8] = id[8]&0x3f | 0x80 // RFC 9562 variant
+	w.ids[src] = id
+	return id
+}
+
+func (w *bundleWriter) ref(kind string, id uuid.UUID) store.ImportRef {
+	return store.ImportRef{Source: "confidant", Kind: kind, Scope: w.scope, ExternalID: id.String()}
+}
+
+// known looks up which of ids were imported before and maps them to the
+// records they became.
+func (w *bundleWriter) known(ctx context.Context, kind string, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	refs := make([]store.ImportRef, len(ids))
+	for i, id := range ids {
+		refs[i] = w.ref(kind, id)
+	}
+	found, err := w.b.Store.ImportedIDs(ctx, w.userID, refs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]bool, len(found))
+	for i, id := range ids {
+		if local, ok := found[refs[i]]; ok {
+			w.ids[id] = local
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+func (w *bundleWriter) add(ctx context.Context, rec bundle.Record) error {
+	if rec.Kind != w.kind || len(w.batch) >= bundleBatch {
+		if err := w.flush(ctx); err != nil {
+			return err
+		}
+		w.kind = rec.Kind
+	}
+	switch rec.Kind {
+	case bundle.KindConversation, bundle.KindMessage, bundle.KindMemory, bundle.KindCollection:
+		w.batch = append(w.batch, rec)
+	case bundle.KindDocument:
+		return w.document(ctx, *rec.Document)
+	case bundle.KindChunk:
+		if len(w.chunks) > 0 && w.chunks[0].DocumentID != rec.Chunk.DocumentID {
+			if err := w.flushChunks(ctx); err != nil {
+				return err
+			}
+		}
+		w.chunks = append(w.chunks, *rec.Chunk)
+	case bundle.KindFile:
+		return w.file(ctx, rec.DocumentID, rec.File)
+	case bundle.KindSettings:
+		return w.settings(ctx, *rec.Settings)
+	case bundle.KindAPIKey, bundle.KindPasskey:
+		w.counts.CredentialsSkipped++
+	case bundle.KindConnector:
+		w.counts.ConnectorsSkipped++
+	}
+	return nil
+}
+
+func (w *bundleWriter) flush(ctx context.Context) error {
+	batch := w.batch
+	w.batch = w.batch[:0]
+	if err := w.flushChunks(ctx); err != nil {
+		return err
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	switch w.kind {
+	case bundle.KindConversation:
+		return w.conversations(ctx, batch)
+	case bundle.KindMessage:
+		return w.messages(ctx, batch)
+	case bundle.KindMemory:
+		return w.memories(ctx, batch)
+	case bundle.KindCollection:
+		return w.collections(ctx, batch)
+	}
+	return nil
+}
+
+func (w *bundleWriter) conversations(ctx context.Context, recs []bundle.Record) error {
+	ids := make([]uuid.UUID, len(recs))
+	for i, r := range recs {
+		ids[i] = r.Conversation.ID
+	}
+	known, err := w.known(ctx, "conversation", ids)
+	if err != nil {
+		return err
+	}
+	var b store.ImportBatch
+	for _, r := range recs {
+		c := r.Conversation
+		if known[c.ID] {
+			w.counts.ConversationsSkipped++
+			continue
+		}
+		id := w.local(c.ID)
+		var leaf *uuid.UUID
+		if c.CurrentLeaf != nil {
+			l := w.local(*c.CurrentLeaf)
+			leaf = &l
+		}
+		b.Conversations = append(b.Conversations, store.Conversation{ID: id, UserID: w.userID, Title: c.Title, Model: c.Model,
+			Pinned: c.Pinned, Archived: c.Archived, CurrentLeaf: leaf, Temporary: c.Temporary, Documents: w.documentScope(c.Documents),
+			CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt})
+		b.Items = append(b.Items, store.ImportItem{Ref: w.ref("conversation", c.ID), LocalID: id})
+		w.counts.Conversations++
+	}
+	return w.b.Store.WriteImportBatch(ctx, w.userID, b, nil)
+}
+
+// documentScope maps a conversation's document scope to this account's ids.
+func (w *bundleWriter) documentScope(s string) string {
+	if s == "" || s == "all" {
+		return s
+	}
+	if rest, ok := strings.CutPrefix(s, "collection:"); ok {
+		if id, err := uuid.Parse(rest); err == nil {
+			return "collection:" + w.local(id).String()
+		}
+		return ""
+	}
+	if id, err := uuid.Parse(s); err == nil {
+		return w.local(id).String()
+	}
+	return ""
+}
+
+func (w *bundleWriter) messages(ctx context.Context, recs []bundle.Record) error {
+	ids := make([]uuid.UUID, len(recs))
+	for i, r := range recs {
+		ids[i] = r.Message.ID
+	}
+	known, err := w.known(ctx, "message", ids)
+	if err != nil {
+		return err
+	}
+	var b store.ImportBatch
+	var fresh []*bundle.Message
+	for _, r := range recs {
+		m := r.Message
+		if known[m.ID] {
+			w.counts.MessagesSkipped++
+			continue
+		}
+		conv, ok := w.ids[m.ConversationID]
+		if !ok {
+			return fmt.Errorf("bundle message of a conversation not imported")
+		}
+		id := w.local(m.ID)
+		var parent *uuid.UUID
+		if m.ParentID != nil {
+			p := w.local(*m.ParentID)
+			parent = &p
+		}
+		status := m.State
+		if status == store.StatusStreaming || status == "" {
+			status = store.StatusInterrupted
+		}
+		b.Messages = append(b.Messages, store.Message{ID: id, ConversationID: conv, UserID: w.userID, ParentID: parent, Role: m.Role,
+			Content: m.Content, Status: status, Model: m.Model, ErrorCode: m.ErrorCode, CreatedAt: m.CreatedAt})
+		b.Items = append(b.Items, store.ImportItem{Ref: w.ref("message", m.ID), LocalID: id})
+		fresh = append(fresh, m)
+		w.counts.Messages++
+	}
+	if err := w.b.Store.WriteImportBatch(ctx, w.userID, b, nil); err != nil {
+		return err
+	}
+	for _, m := range fresh {
+		id := w.ids[m.ID]
+		if v := m.Verification; v != nil {
+			av := store.AnswerVerification{State: v.State, Reason: v.Reason, Backend: v.Backend, SigningAddress: v.SigningAddress,
+				SigningAlgo: v.SigningAlgo, Signature: v.Signature, Text: v.Text, CheckedAt: v.CheckedAt, ReportVerifiedAt: v.ReportVerifiedAt,
+				ReportState: v.ReportState, ReportFacts: v.ReportFacts, Simulated: v.Simulated}
+			for _, c := range v.ReportChecks {
+				av.ReportChecks = append(av.ReportChecks, store.ReportCheck{Name: c.Name, Status: c.Status, Detail: c.Detail})
+			}
+			if err := w.b.Store.SaveAnswerVerification(ctx, w.userID, id, av); err != nil {
+				return err
+			}
+		}
+		if m.SignedText != "" {
+			if err := w.b.Store.SaveSignedText(ctx, w.userID, id, m.SignedText, m.CreatedAt); err != nil {
+				return err
+			}
+		}
+		if len(m.MemoryIDs) > 0 {
+			w.links[id] = m.MemoryIDs
+		}
+	}
+	return nil
+}
+
+func (w *bundleWriter) embedModel() string {
+	if w.b.EmbedModel == "" {
+		return "sim-embed"
+	}
+	return w.b.EmbedModel
+}
+
+func (w *bundleWriter) memories(ctx context.Context, recs []bundle.Record) error {
+	ids := make([]uuid.UUID, len(recs))
+	for i, r := range recs {
+		ids[i] = r.Memory.ID
+	}
+	known, err := w.known(ctx, "memory", ids)
+	if err != nil {
+		return err
+	}
+	var fresh []*bundle.Memory
+	var texts []string
+	for _, r := range recs {
+		if known[r.Memory.ID] {
+			w.counts.MemoriesSkipped++
+			continue
+		}
+		fresh = append(fresh, r.Memory)
+		texts = append(texts, r.Memory.Text)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	if w.b.Embedder == nil {
+		w.counts.MemoriesSkipped += len(fresh)
+		return nil
+	}
+	vecs, err := w.b.Embedder.Embed(ctx, w.embedModel(), texts)
+	if err != nil {
+		return fmt.Errorf("embed imported memories: %w", err)
+	}
+	if len(vecs) != len(fresh) {
+		return fmt.Errorf("embed imported memories: %d vectors for %d texts", len(vecs), len(fresh))
+	}
+	return w.b.Store.InTx(ctx, func(tx *store.Store) error {
+		var items []store.ImportItem
+		for i, m := range fresh {
+			mem := store.Memory{ID: w.local(m.ID), UserID: w.userID, Text: m.Text, Kind: m.Kind, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, LastUsedAt: m.LastUsedAt}
+			if mem.Kind == "" {
+				mem.Kind = store.MemoryManual
+			}
+			if m.SourceConversationID != nil {
+				if id, ok := w.ids[*m.SourceConversationID]; ok {
+					mem.SourceConversationID = &id
+				}
+			}
+			if m.SourceMessageID != nil {
+				if id, ok := w.ids[*m.SourceMessageID]; ok {
+					mem.SourceMessageID = &id
+				}
+			}
+			if err := tx.CreateMemory(ctx, mem, vecs[i]); err != nil {
+				return err
+			}
+			items = append(items, store.ImportItem{Ref: w.ref("memory", m.ID), LocalID: mem.ID})
+		}
+		w.counts.Memories += len(fresh)
+		return tx.RecordImportItems(ctx, w.userID, items)
+	})
+}
+
+func (w *bundleWriter) collections(ctx context.Context, recs []bundle.Record) error {
+	ids := make([]uuid.UUID, len(recs))
+	for i, r := range recs {
+		ids[i] = r.Collection.ID
+	}
+	known, err := w.known(ctx, "collection", ids)
+	if err != nil {
+		return err
+	}
+	return w.b.Store.InTx(ctx, func(tx *store.Store) error {
+		var items []store.ImportItem
+		for _, r := range recs {
+			c := r.Collection
+			if known[c.ID] {
+				w.counts.CollectionsSkipped++
+				continue
+			}
+			id := w.local(c.ID)
+			if err := tx.CreateCollection(ctx, store.Collection{ID: id, UserID: w.userID, Name: c.Name, CreatedAt: c.CreatedAt}); err != nil {
+				return err
+			}
+			items = append(items, store.ImportItem{Ref: w.ref("collection", c.ID), LocalID: id})
+			w.counts.Collections++
+		}
+		return tx.RecordImportItems(ctx, w.userID, items)
+	})
+}
+
+// document notes a document record: a ready one waits for its passages,
+// one with an original waits for the file; a failed one has nothing to
+// bring back.
+func (w *bundleWriter) document(ctx context.Context, d bundle.Document) error {
+	known, err := w.known(ctx, "document", []uuid.UUID{d.ID})
+	if err != nil {
+		return err
+	}
+	switch {
+	case known[d.ID]:
+		w.counts.DocumentsSkipped++
+	case d.File != "" || d.Status == store.DocumentReady:
+		w.docs[d.ID] = d
+	default:
+		w.counts.DocumentsSkipped++
+	}
+	return nil
+}
+
+// flushChunks brings back one ingested document with its passages, each
+// embedded again by this deployment.
+func (w *bundleWriter) flushChunks(ctx context.Context) error {
+	if len(w.chunks) == 0 {
+		return nil
+	}
+	chunks := w.chunks
+	w.chunks = nil
+	d, ok := w.docs[chunks[0].DocumentID]
+	if !ok || d.File != "" {
+		return nil // skipped, or its original is ingested instead
+	}
+	delete(w.docs, d.ID)
+	return w.readyDocument(ctx, d, chunks)
+}
+
+func (w *bundleWriter) readyDocument(ctx context.Context, d bundle.Document, chunks []bundle.Chunk) error {
+	if w.b.Embedder == nil && len(chunks) > 0 {
+		w.counts.DocumentsSkipped++
+		return nil
+	}
+	out := make([]store.NewChunk, len(chunks))
+	for start := 0; start < len(chunks); start += 32 {
+		end := min(start+32, len(chunks))
+		texts := make([]string, 0, end-start)
+		for _, c := range chunks[start:end] {
+			texts = append(texts, passageText(c.Heading, c.Text))
+		}
+		vecs, err := w.b.Embedder.Embed(ctx, w.embedModel(), texts)
+		if err != nil {
+			return fmt.Errorf("embed imported passages: %w", err)
+		}
+		if len(vecs) != len(texts) {
+			return fmt.Errorf("embed imported passages: %d vectors for %d texts", len(vecs), len(texts))
+		}
+		for i, v := range vecs {
+			c := chunks[start+i]
+			id, err := uuid.NewV7()
+			if err != nil {
+				return err
+			}
+			out[start+i] = store.NewChunk{ID: id, Ordinal: c.Ordinal, Heading: c.Heading, Text: c.Text, Embedding: v}
+		}
+	}
+	doc := store.Document{ID: w.local(d.ID), UserID: w.userID, Name: d.Name, Kind: d.Kind, Size: d.SizeBytes, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	if d.CollectionID != nil {
+		if id, ok := w.ids[*d.CollectionID]; ok {
+			doc.CollectionID = &id
+		}
+	}
+	err := w.b.Store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateImportedDocument(ctx, doc, out, w.now()); err != nil {
+			return err
+		}
+		return tx.RecordImportItems(ctx, w.userID, []store.ImportItem{{Ref: w.ref("document", d.ID), LocalID: doc.ID}})
+	})
+	if err != nil {
+		return err
+	}
+	w.counts.Documents++
+	return nil
+}
+
+// file ingests a document's original again through the documents service,
+// so this deployment chunks and embeds it.
+func (w *bundleWriter) file(ctx context.Context, srcID uuid.UUID, content io.Reader) error {
+	d, ok := w.docs[srcID]
+	if !ok || d.File == "" {
+		return nil
+	}
+	delete(w.docs, srcID)
+	if w.b.Documents == nil {
+		w.counts.DocumentsSkipped++
+		return nil
+	}
+	data, err := io.ReadAll(content)
+	if err != nil {
+		return bundleError(err)
+	}
+	res, err := w.b.Documents.Upload(ctx, w.userID, []rag.Upload{{Name: d.Name, Content: data}})
+	if err != nil {
+		return err
+	}
+	if len(res.Files) != 1 || res.Files[0].Document == nil {
+		w.counts.DocumentsSkipped++
+		return nil
+	}
+	id := res.Files[0].Document.ID
+	w.ids[srcID] = id
+	err = w.b.Store.InTx(ctx, func(tx *store.Store) error {
+		if d.CollectionID != nil {
+			if c, ok := w.ids[*d.CollectionID]; ok {
+				if err := tx.SetDocumentCollection(ctx, w.userID, id, &c); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.RecordImportItems(ctx, w.userID, []store.ImportItem{{Ref: w.ref("document", srcID), LocalID: id}})
+	})
+	if err != nil {
+		return err
+	}
+	w.counts.Documents++
+	return nil
+}
+
+func (w *bundleWriter) settings(ctx context.Context, s bundle.Settings) error {
+	now := w.now()
+	if s.Instructions != "" {
+		if err := w.b.Store.SetInstructions(ctx, w.userID, s.Instructions, now); err != nil {
+			return err
+		}
+		w.counts.Settings++
+	}
+	if s.MemoryPaused {
+		if err := w.b.Store.SetMemoryPaused(ctx, w.userID, true, now); err != nil {
+			return err
+		}
+		w.counts.Settings++
+	}
+	return nil
+}
+
+// finish writes what waits for the end: the last batch, documents ready
+// without passages, and which memories each answer was given.
+func (w *bundleWriter) finish(ctx context.Context) error {
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	for _, d := range w.docs {
+		if d.File == "" && d.Status == store.DocumentReady {
+			if err := w.readyDocument(ctx, d, nil); err != nil {
+				return err
+			}
+		} else {
+			w.counts.DocumentsSkipped++ // its original never came
+		}
+	}
+	for msg, mems := range w.links {
+		var local []uuid.UUID
+		for _, m := range mems {
+			if id, ok := w.ids[m]; ok {
+				local = append(local, id)
+			}
+		}
+		if err := w.b.Store.LinkMessageMemories(ctx, w.userID, msg, local); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// passageText is what is embedded for a passage, as rag embeds it at
+// ingestion: the heading path gives a passage the context its words lack.
+func passageText(heading, text string) string {
+	if heading == "" {
+		return text
+	}
+	return heading + "\n\n" + text
+}
