@@ -1,14 +1,21 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 
 	"confidant/internal/testserver"
+	"confidant/portability/bundle"
+	"confidant/portability/exporter"
+	"confidant/store"
 )
 
 // A person imports a ChatGPT export from Settings → Import, watches it
@@ -102,4 +109,75 @@ func TestImportChatGPTExport(t *testing.T) {
 	tb.visit("/settings/import")
 	tb.expectNoSideScroll("/settings/import")
 	tb.screenshot("phone-import")
+}
+
+// A person takes a Confidant bundle exported from another account (as
+// from another fork) and imports it with its passphrase: a wrong one is
+// refused in plain words, the right one brings the conversation back.
+func TestImportConfidantBundle(t *testing.T) {
+	e := setup(t, testserver.Options{})
+	ctx := context.Background()
+	at := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+
+	// The account the bundle comes from, written directly.
+	from := store.User{ID: uuid.New(), Username: "oldme", DisplayName: "Old me", CreatedAt: at}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(e.srv.Store.CreateUser(ctx, from))
+	conv := store.Conversation{ID: uuid.Must(uuid.NewV7()), UserID: from.ID, Title: "Garden plans 🌱", Model: "sim-chat", CreatedAt: at, UpdatedAt: at}
+	must(e.srv.Store.CreateConversation(ctx, conv))
+	q := store.Message{ID: uuid.Must(uuid.NewV7()), ConversationID: conv.ID, UserID: from.ID, Role: store.RoleUser, Content: "When do I plant tulips?", Status: store.StatusComplete, CreatedAt: at, UpdatedAt: at}
+	must(e.srv.Store.AddMessage(ctx, q))
+	a := store.Message{ID: uuid.Must(uuid.NewV7()), ConversationID: conv.ID, UserID: from.ID, ParentID: &q.ID, Role: store.RoleAssistant, Model: "sim-chat",
+		Content: "Plant tulip bulbs in autumn, before the ground freezes.", Status: store.StatusComplete, CreatedAt: at, UpdatedAt: at}
+	must(e.srv.Store.AddMessage(ctx, a))
+	const passphrase = "tulips in the autumn rain"
+	rcpt, err := bundle.PassphraseRecipient(passphrase, 10)
+	must(err)
+	var buf bytes.Buffer
+	ex := &exporter.Exporter{Store: e.srv.Store, Source: bundle.Source{Origin: "https://old.example"}}
+	must(ex.ExportEncrypted(ctx, from.ID, &buf, rcpt, exporter.Options{}))
+	file := filepath.Join(t.TempDir(), "confidant-export.age")
+	must(os.WriteFile(file, buf.Bytes(), 0o600))
+	e.secret(passphrase, "tulip bulbs")
+
+	tb := e.chatter("newme")
+	tb.visit("/settings/import")
+	tb.do("choose the bundle", chromedp.SetUploadFiles(chromedp.CSS(tid("import-file")), []string{file}))
+	tb.waitFor("passphrase field shown", `!document.querySelector('[data-import-passphrase]').hidden`)
+	tb.fill(tid("import-passphrase"), "not the right passphrase")
+	tb.click(tid("import-submit"))
+	tb.waitFor("import refused", `(() => { const s = document.querySelector('[data-testid="import-status"]'); return !!s && s.dataset.state === 'failed'; })()`)
+	if got := tb.text(tid("import-error")); got != "The passphrase does not open this bundle." {
+		t.Errorf("the refusal reads %q", got)
+	}
+	tb.screenshot("import-bundle-wrong-passphrase")
+
+	tb.fill(tid("import-passphrase"), passphrase)
+	tb.click(tid("import-submit"))
+	tb.waitFor("import finished", `(() => { const s = document.querySelector('[data-testid="import-status"]'); return !!s && s.dataset.state === 'done'; })()`)
+	if got := tb.text(tid("import-summary")); got != "Imported 1 conversation (2 messages)." {
+		t.Errorf("the summary reads %q", got)
+	}
+	tb.screenshot("import-bundle-done")
+	tb.click(tid("import-open-chats"))
+	tb.waitPath("/")
+	found := ""
+	for _, l := range tb.sidebarLinks() {
+		if l.Title == "Garden plans 🌱" {
+			found = l.Href
+		}
+	}
+	if found == "" {
+		t.Fatalf("the imported conversation is not in the sidebar: %+v", tb.sidebarLinks())
+	}
+	tb.visit(found)
+	tb.waitVisible(answerSel)
+	if got := tb.texts(answerSel + " [data-body]"); len(got) != 1 || !strings.Contains(got[0], "Plant tulip bulbs in autumn") {
+		t.Errorf("the answer reads %q", got)
+	}
 }
