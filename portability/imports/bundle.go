@@ -41,6 +41,11 @@ type Bundles struct {
 	Documents  DocumentUploader
 	Limits     bundle.Limits
 	Now        func() time.Time
+	// AfterFlush, when set, runs after each batch of records is written;
+	// an error stops the import there as a crash would (tests of
+	// resuming: a bundle import resumes by running again, and what was
+	// written is skipped).
+	AfterFlush func(kind bundle.Kind) error
 }
 
 // BundleSource says how to open a bundle: an age passphrase, age

@@ -42,10 +42,7 @@ func newBundleHarness(t *testing.T, limits bundle.Limits) *harness {
 	pool := testdb.New(t)
 	kr, reg := testdb.Keys(t)
 	st := store.New(pool, kr, reg)
-	srv := httptest.NewServer(simbackend.New(simbackend.Options{}))
-	t.Cleanup(srv.Close)
-	embedder, err := inference.New(inference.Config{BaseURL: srv.URL})
-	must(t, err)
+	embedder := simEmbedderClient(t)
 	docs, err := rag.NewService(pool, st, embedder, rag.Options{PollInterval: 50 * time.Millisecond, RetryDelay: 100 * time.Millisecond})
 	must(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -62,6 +59,17 @@ func newBundleHarness(t *testing.T, limits bundle.Limits) *harness {
 		cancel()
 	})
 	return &harness{svc: svc, st: st, pool: pool, user: newUser(t, st, "importer")}
+}
+
+// simEmbedderClient is the inference client talking to the simulated
+// backend over HTTP, as the app does.
+func simEmbedderClient(t *testing.T) *inference.Client {
+	t.Helper()
+	srv := httptest.NewServer(simbackend.New(simbackend.Options{}))
+	t.Cleanup(srv.Close)
+	c, err := inference.New(inference.Config{BaseURL: srv.URL})
+	must(t, err)
+	return c
 }
 
 func v7(t *testing.T) uuid.UUID {
@@ -262,6 +270,53 @@ func TestImportBundlePlainStream(t *testing.T) {
 	must(t, h.pool.QueryRow(ctx, `SELECT count(*) FROM conversations WHERE user_id = $1`, other).Scan(&n))
 	if n != 0 {
 		t.Errorf("a truncated stream wrote %d conversations", n)
+	}
+}
+
+// TestImportBundleResume cuts a bundle import off after its messages are
+// written, as a crash would; running it again completes it and writes
+// nothing twice.
+func TestImportBundleResume(t *testing.T) {
+	h := newBundleHarness(t, bundle.Limits{})
+	ctx := context.Background()
+	src := buildSource(t, h.st)
+	data := exportBundle(t, h.st, src.user)
+	embedder := simEmbedderClient(t)
+	crash := &imports.Bundles{Store: h.st, Embedder: embedder, AfterFlush: func(k bundle.Kind) error {
+		if k == bundle.KindMessage {
+			return errors.New("killed")
+		}
+		return nil
+	}}
+	if _, err := crash.Import(ctx, h.user, data, imports.BundleSource{Passphrase: testPassphrase}); err == nil {
+		t.Fatal("the import was not cut off")
+	}
+	if got := h.rowCounts(t); got[0] != 1 || got[1] != 3 {
+		t.Fatalf("rows after the cut = %v", got)
+	}
+	counts, err := (&imports.Bundles{Store: h.st, Embedder: embedder}).Import(ctx, h.user, data, imports.BundleSource{Passphrase: testPassphrase})
+	must(t, err)
+	want := store.ImportCounts{ConversationsSkipped: 1, MessagesSkipped: 3, Memories: 1, Collections: 1, Documents: 1, DocumentsSkipped: 1, Settings: 1, CredentialsSkipped: 1}
+	if counts != want {
+		t.Fatalf("resumed counts = %+v\nwant %+v", counts, want)
+	}
+	var convs, msgs, mems int
+	must(t, h.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM conversations WHERE user_id = $1), (SELECT count(*) FROM messages WHERE user_id = $1),
+		(SELECT count(*) FROM memories WHERE user_id = $1)`, h.user).Scan(&convs, &msgs, &mems))
+	if convs != 1 || msgs != 3 || mems != 1 {
+		t.Errorf("after resuming: %d conversations, %d messages, %d memories", convs, msgs, mems)
+	}
+	// The answer still shows the memory it was given, though the links are
+	// written after the messages the cut-off import had written.
+	var answer uuid.UUID
+	must(t, h.pool.QueryRow(ctx, `SELECT id FROM messages WHERE user_id = $1 AND role = 'assistant' AND status = 'complete'`, h.user).Scan(&answer))
+	given, err := h.st.MessageMemories(ctx, h.user, []uuid.UUID{answer})
+	must(t, err)
+	if len(given[answer]) != 1 {
+		t.Errorf("the answer was given %d memories after resuming, want 1", len(given[answer]))
+	}
+	if v, err := h.st.AnswerVerification(ctx, h.user, answer); err != nil || v.Signature != "0xsig" {
+		t.Errorf("verdict after resuming = %+v, %v", v, err)
 	}
 }
 

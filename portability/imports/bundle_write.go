@@ -124,17 +124,21 @@ func (w *bundleWriter) flush(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
+	var err error
 	switch w.kind {
 	case bundle.KindConversation:
-		return w.conversations(ctx, batch)
+		err = w.conversations(ctx, batch)
 	case bundle.KindMessage:
-		return w.messages(ctx, batch)
+		err = w.messages(ctx, batch)
 	case bundle.KindMemory:
-		return w.memories(ctx, batch)
+		err = w.memories(ctx, batch)
 	case bundle.KindCollection:
-		return w.collections(ctx, batch)
+		err = w.collections(ctx, batch)
 	}
-	return nil
+	if err == nil && w.b.AfterFlush != nil {
+		err = w.b.AfterFlush(w.kind)
+	}
+	return err
 }
 
 func (w *bundleWriter) conversations(ctx context.Context, recs []bundle.Record) error {
@@ -195,7 +199,6 @@ func (w *bundleWriter) messages(ctx context.Context, recs []bundle.Record) error
 		return err
 	}
 	var b store.ImportBatch
-	var fresh []*bundle.Message
 	for _, r := range recs {
 		m := r.Message
 		if known[m.ID] {
@@ -219,13 +222,16 @@ func (w *bundleWriter) messages(ctx context.Context, recs []bundle.Record) error
 		b.Messages = append(b.Messages, store.Message{ID: id, ConversationID: conv, UserID: w.userID, ParentID: parent, Role: m.Role,
 			Content: m.Content, Status: status, Model: m.Model, ErrorCode: m.ErrorCode, CreatedAt: m.CreatedAt})
 		b.Items = append(b.Items, store.ImportItem{Ref: w.ref("message", m.ID), LocalID: id})
-		fresh = append(fresh, m)
 		w.counts.Messages++
 	}
 	if err := w.b.Store.WriteImportBatch(ctx, w.userID, b, nil); err != nil {
 		return err
 	}
-	for _, m := range fresh {
+	// Verdicts, signed texts and memory links go to every message, new or
+	// found from an import cut off before it wrote them; each write is
+	// idempotent.
+	for _, r := range recs {
+		m := r.Message
 		id := w.ids[m.ID]
 		if v := m.Verification; v != nil {
 			av := store.AnswerVerification{State: v.State, Reason: v.Reason, Backend: v.Backend, SigningAddress: v.SigningAddress,
