@@ -127,7 +127,9 @@ func newHarness(t *testing.T, src connectors.Source, opt connectors.Options) *ha
 	if err := st.CreateUser(context.Background(), user); err != nil {
 		t.Fatal(err)
 	}
-	factory := func(connectors.Settings, connectors.Dialer, connectors.TokenSaver) (connectors.Source, error) { return src, nil }
+	factory := func(connectors.Settings, connectors.Dialer, connectors.TokenSaver) (connectors.Source, error) {
+		return src, nil
+	}
 	opt.Factories = map[connectors.Kind]connectors.SourceFactory{connectors.KindIMAP: factory, connectors.KindCalDAV: factory}
 	opt.PollInterval = 50 * time.Millisecond
 	opt.RetryDelay = 100 * time.Millisecond
@@ -403,7 +405,10 @@ type revokingSource struct {
 	revoked chan struct{}
 }
 
-func (r *revokingSource) Revoke(context.Context) error { close(r.revoked); return errors.New("provider down") }
+func (r *revokingSource) Revoke(context.Context) error {
+	close(r.revoked)
+	return errors.New("provider down")
+}
 
 func TestDisconnectRevokesFirst(t *testing.T) {
 	t.Parallel()
