@@ -176,3 +176,6 @@ func connectorErr(err error) error {
 func connectorNotFound() error {
 	return echo.NewHTTPError(http.StatusNotFound, "That connection does not exist, or is not yours.")
 }
+
+// asInputError is errors.As for *connectors.InputError.
+func asInputError(err error, target **connectors.InputError) bool { return errors.As(err, target) }
