@@ -41,7 +41,9 @@ func (fixedSource) Sync(ctx context.Context, cursor []byte, sink connectors.Sink
 }
 
 func fixedSources() map[connectors.Kind]connectors.SourceFactory {
-	f := func(connectors.Settings, connectors.Dialer, connectors.TokenSaver) (connectors.Source, error) { return fixedSource{}, nil }
+	f := func(connectors.Settings, connectors.Dialer, connectors.TokenSaver) (connectors.Source, error) {
+		return fixedSource{}, nil
+	}
 	return map[connectors.Kind]connectors.SourceFactory{connectors.KindIMAP: f, connectors.KindCalDAV: f}
 }
 
