@@ -93,8 +93,10 @@ type Service struct {
 	guard *netguard.Guard
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	running map[uuid.UUID]context.CancelFunc // syncs on this replica, by connector
+	mu           sync.Mutex
+	running      map[uuid.UUID]context.CancelFunc // syncs on this replica, by connector
+	stopSchedule context.CancelFunc
+	scheduleDone chan struct{}
 }
 
 // queueConnectors is the River queue syncs run on.
@@ -109,11 +111,6 @@ type syncArgs struct {
 }
 
 func (syncArgs) Kind() string { return "connector_sync" }
-
-// scheduleArgs is the periodic job that queues the syncs that are due.
-type scheduleArgs struct{}
-
-func (scheduleArgs) Kind() string { return "connector_schedule" }
 
 var coalesceStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
 	rivertype.JobStateRunning, rivertype.JobStateScheduled}
@@ -133,19 +130,12 @@ func NewService(pool *pgxpool.Pool, st *store.Store, opt Options) (*Service, err
 	if err := river.AddWorkerSafely(workers, &syncWorker{svc: s}); err != nil {
 		return nil, fmt.Errorf("connectors: %w", err)
 	}
-	if err := river.AddWorkerSafely(workers, &scheduleWorker{svc: s}); err != nil {
-		return nil, fmt.Errorf("connectors: %w", err)
-	}
 	cfg := &river.Config{
 		Queues:            map[string]river.QueueConfig{queueConnectors: {MaxWorkers: opt.Workers}},
 		Workers:           workers,
 		Logger:            opt.Log.With("component", "river"),
 		FetchPollInterval: opt.PollInterval,
 		JobTimeout:        opt.JobTimeout,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(max(opt.SyncInterval/4, time.Second)),
-			func() (river.JobArgs, *river.InsertOpts) {
-				return scheduleArgs{}, &river.InsertOpts{Queue: queueConnectors, MaxAttempts: 1}
-			}, nil)},
 	}
 	if opt.PollInterval > 0 {
 		cfg.FetchCooldown = min(opt.PollInterval, river.FetchCooldownDefault)
@@ -161,17 +151,24 @@ func NewService(pool *pgxpool.Pool, st *store.Store, opt Options) (*Service, err
 	return s, nil
 }
 
-// Start runs the sync workers until Stop.
+// Start runs the sync workers and the periodic scheduler until Stop.
 func (s *Service) Start(ctx context.Context) error {
 	if err := s.river.Start(ctx); err != nil {
 		return fmt.Errorf("connectors: start workers: %w", err)
 	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopSchedule, s.scheduleDone = cancel, make(chan struct{})
+	go s.scheduleLoop(ctx)
 	return nil
 }
 
 // Stop lets running syncs finish until ctx ends, then cancels them; a
 // sync cut off resumes from its last committed batch on the next start.
 func (s *Service) Stop(ctx context.Context) error {
+	if s.stopSchedule != nil {
+		s.stopSchedule()
+		<-s.scheduleDone
+	}
 	if err := s.river.Stop(ctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return s.river.StopAndCancel(context.WithoutCancel(ctx))

@@ -27,18 +27,34 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[syncArgs]) error {
 	return w.svc.runSync(ctx, job.Args.UserID, job.Args.ConnectorID, job.Attempt, job.MaxAttempts)
 }
 
-// scheduleWorker queues the syncs that are due.
-type scheduleWorker struct {
-	river.WorkerDefaults[scheduleArgs]
-	svc *Service
-}
-
 // scheduleBatch bounds the syncs one scheduler run queues; the rest wait
 // for its next run.
 const scheduleBatch = 500
 
-func (w *scheduleWorker) Work(ctx context.Context, _ *river.Job[scheduleArgs]) error {
-	s := w.svc
+// scheduleLoop queues the due syncs every quarter of SyncInterval until
+// ctx ends. Every replica runs it: the jobs are unique per connector, so
+// replicas asking at once queue each sync once. (River's periodic jobs
+// run only on its elected leader, which may be another client on the
+// same database, such as the documents service's.)
+func (s *Service) scheduleLoop(ctx context.Context) {
+	defer close(s.scheduleDone)
+	t := time.NewTicker(max(s.opt.SyncInterval/4, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.scheduleDue(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("queueing due connector syncs failed", "err", err)
+			}
+		}
+	}
+}
+
+// scheduleDue queues a sync of each connector whose last sync is older
+// than SyncInterval.
+func (s *Service) scheduleDue(ctx context.Context) error {
 	due, err := s.store.ConnectorsDue(ctx, s.opt.Now().Add(-s.opt.SyncInterval), scheduleBatch)
 	if err != nil || len(due) == 0 {
 		return err
