@@ -112,12 +112,12 @@ func (s *Service) validate(ctx context.Context, in Settings) (Settings, error) {
 	}
 	if plaintext {
 		if err := netguard.CheckPlaintext(host); err != nil {
-			field := "security"
+			field, fix := "security", "choose TLS or STARTTLS."
 			if in.Kind == KindCalDAV {
-				field = "url"
+				field, fix = "url", "use an https:// address."
 			}
 			return Settings{}, &InputError{Field: field, Code: CodePlaintextRefused,
-				Message: "Unencrypted connections are allowed only to this machine (localhost): choose TLS or STARTTLS, or an https:// address."}
+				Message: "Unencrypted connections are allowed only to this machine (localhost): " + fix}
 		}
 	}
 	rctx, cancel := context.WithTimeout(ctx, resolveTimeout)
