@@ -319,3 +319,17 @@ func TestConnectionsPage(t *testing.T) {
 		t.Fatal("page after disconnect")
 	}
 }
+
+func TestAttestationListsTheConnectorPolicy(t *testing.T) {
+	srv := start(t)
+	c := testclient.New(t, srv)
+	res, page := c.Get("/attestation")
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, `data-testid="connector-policy"`) {
+		t.Fatalf("attestation page: %d", res.StatusCode)
+	}
+	for _, want := range []string{"imap (read, propose)", "caldav (read, propose)", "google (read, propose)", "microsoft (read, propose)", "It cannot send or delete anything."} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("policy lacks %q", want)
+		}
+	}
+}
