@@ -111,10 +111,13 @@ func (s *Service) runSync(ctx context.Context, userID, id uuid.UUID, attempt, ma
 	if ferr := s.store.ConnectorFailed(context.WithoutCancel(ctx), userID, id, code, msg, retry, s.opt.Now()); ferr != nil && !errors.Is(ferr, store.ErrNotFound) {
 		return errors.Join(err, ferr)
 	}
+	// River logs what a job returns: only the code goes back to it, as
+	// a remote error may quote a folder name or the server's words.
+	failure := fmt.Errorf("connector sync failed: %s", code)
 	if !retry {
-		return river.JobCancel(err)
+		return river.JobCancel(failure)
 	}
-	return err
+	return failure
 }
 
 // describe turns a sync error into what the connector shows: a stable
