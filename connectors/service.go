@@ -257,6 +257,15 @@ func (s *Service) Sync(ctx context.Context, userID, id uuid.UUID) error {
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
+	if res.UniqueSkippedAsDuplicate && at.IsZero() && res.Job != nil &&
+		(res.Job.State == rivertype.JobStateRetryable || res.Job.State == rivertype.JobStateScheduled) {
+		// A retry waiting out its backoff (or a sync held back by the
+		// minimum interval, which has passed) runs now: the person asked.
+		if _, err := s.river.JobRetry(ctx, res.Job.ID); err != nil {
+			return fmt.Errorf("sync: %w", err)
+		}
+		res.UniqueSkippedAsDuplicate = false
+	}
 	if !res.UniqueSkippedAsDuplicate && at.IsZero() && c.Status != store.ConnectorSyncing {
 		if err := s.store.ConnectorSyncing(ctx, userID, id, now); err != nil {
 			return err

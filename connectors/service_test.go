@@ -132,7 +132,9 @@ func newHarness(t *testing.T, src connectors.Source, opt connectors.Options) *ha
 	}
 	opt.Factories = map[connectors.Kind]connectors.SourceFactory{connectors.KindIMAP: factory, connectors.KindCalDAV: factory}
 	opt.PollInterval = 50 * time.Millisecond
-	opt.RetryDelay = 100 * time.Millisecond
+	if opt.RetryDelay == 0 {
+		opt.RetryDelay = 100 * time.Millisecond
+	}
 	if opt.MinInterval == 0 {
 		opt.MinInterval = time.Hour
 	}
@@ -483,5 +485,27 @@ func TestConnectValidation(t *testing.T) {
 				t.Fatalf("err = %#v, want code %s on %s", err, tt.wantCode, tt.wantField)
 			}
 		})
+	}
+}
+
+func TestSyncNowSkipsTheBackoff(t *testing.T) {
+	t.Parallel()
+	src := &scriptSource{mail: mailbox(3), batchSize: 2, failures: map[int]int{1: 1},
+		err: &connectors.Error{Code: "unreachable", Message: "The server closed the connection.", Retry: true}}
+	h := newHarness(t, src, connectors.Options{RetryDelay: time.Hour})
+	c := h.connect(t)
+	failed := h.waitFor(t, c.ID, "error", func(c connectors.Connection) bool { return c.Status == store.ConnectorError })
+	if failed.ErrorCode != "unreachable" || failed.Items != 2 {
+		t.Fatalf("failed = %+v", failed)
+	}
+	h.waitJobsDone(t)
+	// The retry waits an hour; the person asks now, and it runs now, from
+	// where the first try stopped.
+	if err := h.svc.Sync(context.Background(), h.user, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := h.waitFor(t, c.ID, "idle", idle)
+	if calls, cursors := src.state(); calls != 2 || fmt.Sprint(cursors) != "[ 2]" || done.Items != 3 {
+		t.Fatalf("calls = %d, cursors = %q, items = %d", calls, cursors, done.Items)
 	}
 }
