@@ -40,7 +40,9 @@ func (slowMailbox) Sync(ctx context.Context, cursor []byte, sink connectors.Sink
 // to fix first, watches the sync finish without reloading, and
 // disconnects after confirming.
 func TestConnectMailbox(t *testing.T) {
-	factory := func(connectors.Settings, connectors.Dialer, connectors.TokenSaver) (connectors.Source, error) { return slowMailbox{}, nil }
+	factory := func(connectors.Settings, connectors.Dialer, connectors.TokenSaver) (connectors.Source, error) {
+		return slowMailbox{}, nil
+	}
 	e := setup(t, testserver.Options{Connectors: map[connectors.Kind]connectors.SourceFactory{connectors.KindIMAP: factory, connectors.KindCalDAV: factory}})
 	const password = "Canary-Password-51c2"
 	e.secret(password)
