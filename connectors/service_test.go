@@ -509,3 +509,71 @@ func TestSyncNowSkipsTheBackoff(t *testing.T) {
 		t.Fatalf("calls = %d, cursors = %q, items = %d", calls, cursors, done.Items)
 	}
 }
+
+// refreshingSource stands for an OAuth source: its sync refreshes the
+// access token and reports it through the TokenSaver.
+type refreshingSource struct {
+	settings connectors.Settings
+	save     connectors.TokenSaver
+}
+
+func (r *refreshingSource) Sync(ctx context.Context, _ []byte, _ connectors.Sink) error {
+	r.settings.AccessToken = "fresh-token"
+	r.settings.TokenExpiry = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	return r.save(ctx, r.settings)
+}
+
+func TestRefreshedTokensAreKept(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	kr, reg := testdb.Keys(t)
+	st := store.New(pool, kr, reg)
+	user := store.User{ID: uuid.New(), Username: "oauth", DisplayName: "O", CreatedAt: time.Now()}
+	if err := st.CreateUser(context.Background(), user); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan connectors.Settings, 10)
+	factory := func(s connectors.Settings, _ connectors.Dialer, save connectors.TokenSaver) (connectors.Source, error) {
+		seen <- s
+		return &refreshingSource{settings: s, save: save}, nil
+	}
+	svc, err := connectors.NewService(pool, st, connectors.Options{Factories: map[connectors.Kind]connectors.SourceFactory{connectors.KindGmail: factory},
+		PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
+	c, err := svc.Connect(context.Background(), user.ID, connectors.Settings{Kind: connectors.KindGmail, AccessToken: "old-token", RefreshToken: "refresh", Account: "me@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "me@example.org" {
+		t.Fatalf("name = %q", c.Name)
+	}
+	if first := <-seen; first.AccessToken != "old-token" {
+		t.Fatalf("first sync got %q", first.AccessToken)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, _ := svc.Get(context.Background(), user.ID, c.ID)
+		if got.Status == store.ConnectorIdle {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never idle: %+v", got)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	if _, _, err := svc.Open(context.Background(), user.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if next := <-seen; next.AccessToken != "fresh-token" || !next.TokenExpiry.Equal(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)) || next.RefreshToken != "refresh" {
+		t.Fatalf("settings after the refresh = %+v", next)
+	}
+	if _, _, err := svc.Open(context.Background(), uuid.New(), c.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another user's Open: %v", err)
+	}
+}
