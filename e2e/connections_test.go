@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,10 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"confidant/connectors"
+	"confidant/connectors/caldav"
+	"confidant/connectors/imap"
+	"confidant/internal/testcal"
+	"confidant/internal/testmail"
 	"confidant/internal/testserver"
 )
 
@@ -106,4 +112,57 @@ func TestConnectMailbox(t *testing.T) {
 	tb.click(`dialog[open] ` + tid("connection-disconnect-confirm"))
 	tb.expectNotice("Disconnected. The password and everything synced from the account were deleted.")
 	tb.waitVisible(tid("connections-empty"))
+}
+
+// A person connects a real mailbox (dovecot) and calendar (radicale) on
+// the Connections page and sees them synced; a wrong password is shown in
+// plain words.
+func TestConnectRealAccounts(t *testing.T) {
+	mail := testmail.StartIMAP(t, testmail.IMAPOptions{Users: map[string]string{"ines": "mail-secret"}})
+	var raws [][]byte
+	for i := range 12 {
+		raws = append(raws, []byte(fmt.Sprintf("From: Bob <bob@example.org>\r\nTo: ines@example.org\r\nSubject: Hello %d\r\nDate: Mon, 2 Nov 2026 09:%02d:00 +0000\r\nMessage-ID: <hello-%d@example.org>\r\n\r\nBody %d\r\n", i, i, i, i)))
+	}
+	mail.Deliver(t, "ines", raws)
+	cal := testcal.StartCalDAV(t, testcal.Options{Users: map[string]string{"ines": "cal-secret"}})
+	work := cal.MakeCalendar(t, "ines", "work", "Work")
+	day := time.Now().UTC().Add(48 * time.Hour).Truncate(24 * time.Hour).Add(14 * time.Hour)
+	cal.Put(t, "ines", work, "review.ics", "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//confidant tests//EN\nBEGIN:VEVENT\nUID:review@example.org\nDTSTAMP:20261101T000000Z\nDTSTART:"+
+		day.Format("20060102T150405Z")+"\nDTEND:"+day.Add(time.Hour).Format("20060102T150405Z")+"\nSUMMARY:Design review\nEND:VEVENT\nEND:VCALENDAR\n")
+
+	e := setup(t, testserver.Options{Connectors: map[connectors.Kind]connectors.SourceFactory{connectors.KindIMAP: imap.New, connectors.KindCalDAV: caldav.New}})
+	e.secret("mail-secret", "cal-secret", "wrong-secret")
+	tb := e.newTab()
+	tb.signUp(signup{Username: "ines", DisplayName: canaryDisplay})
+	tb.visit("/")
+	tb.click(tid("nav-connections"))
+	tb.waitPath("/connections")
+
+	connectMail := func(password string) {
+		tb.fill(tid("imap-host"), "127.0.0.1")
+		eval[bool](tb, `(() => { document.querySelector('[data-testid="imap-security"]').value = 'none'; return true; })()`)
+		tb.fill(tid("imap-port"), strconv.Itoa(mail.Port))
+		tb.fill(tid("imap-username"), "ines")
+		tb.fill(tid("imap-password"), password)
+		tb.click(tid("imap-submit"))
+		tb.expectNotice("Connected. The first sync has started; it can take a few minutes for a large mailbox.")
+	}
+	connectMail("mail-secret")
+	tb.fill(tid("caldav-url"), cal.URL)
+	tb.fill(tid("caldav-username"), "ines")
+	tb.fill(tid("caldav-password"), "cal-secret")
+	tb.click(tid("caldav-submit"))
+	tb.expectNotice("Connected. The first sync has started; it can take a few minutes for a large mailbox.")
+	tb.waitFor("both synced", `document.querySelectorAll('[data-testid="connection-item"][data-status="idle"]').length === 2`)
+	if got := tb.texts(tid("connection-items")); strings.Join(got, ",") != "12 items,1 item" {
+		t.Fatalf("items = %q", got)
+	}
+	tb.screenshot("connections-real")
+
+	connectMail("wrong-secret")
+	tb.waitFor("the wrong password shown", `!!document.querySelector('[data-testid="connection-item"][data-status="error"] [data-testid="connection-error"]')`)
+	if got := tb.text(tid("connection-error")); !strings.Contains(strings.ToLower(got), "password") {
+		t.Fatalf("error shown = %q", got)
+	}
+	tb.screenshot("connections-wrong-password")
 }
