@@ -19,6 +19,7 @@ import (
 	"confidant/auth"
 	"confidant/chat"
 	"confidant/config"
+	"confidant/connectors"
 	"confidant/handlers"
 	"confidant/inference"
 	"confidant/memory"
@@ -59,6 +60,13 @@ type Deps struct {
 	// Pool runs document ingestion (River on the same Postgres); without
 	// it, or without Inference, the document routes are off.
 	Pool *pgxpool.Pool
+	// Connectors builds a mail or calendar Source per kind; with Pool, the
+	// connector routes and sync jobs are on.
+	Connectors map[connectors.Kind]connectors.SourceFactory
+	// ConnectorsStrict refuses private, loopback and link-local addresses
+	// to connectors even with the simulated enclave (tests of the real
+	// policy); with a real enclave they are always refused.
+	ConnectorsStrict bool
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -68,6 +76,8 @@ type Server struct {
 	chat    *chat.Service
 	docs    *rag.Service
 	imports *imports.Service
+	// Connectors syncs mail and calendars; nil when off.
+	Connectors *connectors.Service
 }
 
 // Drain lets running answers finish until ctx ends, then interrupts them,
@@ -80,6 +90,9 @@ func (s *Server) Drain(ctx context.Context) {
 	}
 	if s.imports != nil {
 		_ = s.imports.Stop(ctx)
+	}
+	if s.Connectors != nil {
+		_ = s.Connectors.Stop(ctx)
 	}
 }
 
@@ -154,6 +167,10 @@ func New(d Deps) (*Server, error) {
 		if err := docs.Start(context.Background()); err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
+	}
+	conns, err := newConnectors(d)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
 	}
 	// Listen: viewers here of answers other replicas write wake on their commits.
 	chatOpts := chat.Options{Now: d.Now, Log: d.Log, Listen: d.Pool != nil}
@@ -317,6 +334,21 @@ func New(d Deps) (*Server, error) {
 	if jobs.Imports != nil || jobs.Documents != nil {
 		apiGroup.GET("/jobs/:id", jobs.Show, handlers.RequireScope(auth.ScopeRead))
 	}
+	if conns != nil {
+		connH := &handlers.Connectors{Service: conns}
+		apiGroup.GET("/connectors", connH.List, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.GET("/connectors/:id", connH.Get, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.POST("/connectors", connH.Create, handlers.RequireScope(auth.ScopeWrite))
+		apiGroup.POST("/connectors/:id/sync", connH.Sync, handlers.RequireScope(auth.ScopeWrite))
+		apiGroup.DELETE("/connectors/:id", connH.Delete, handlers.RequireScope(auth.ScopeWrite))
+		connPage := &handlers.ConnectionsPage{Pages: pages, Service: conns, Now: d.Now}
+		cg := app.Group("/connections", handlers.RequireUser)
+		cg.GET("", connPage.Index)
+		cg.POST("", connPage.Create)
+		cg.GET("/:id", connPage.Row)
+		cg.POST("/:id/sync", connPage.Sync)
+		cg.POST("/:id/delete", connPage.Delete)
+	}
 
 	s := app.Group("/settings", handlers.RequireUser)
 	s.GET("", settings.Index)
@@ -353,7 +385,7 @@ func New(d Deps) (*Server, error) {
 	s.POST("/export/finish", exportH.Finish)
 	s.POST("/export/download", exportH.Download)
 
-	return &Server{Echo: e, chat: chatSvc, docs: docs, imports: importSvc}, nil
+	return &Server{Echo: e, chat: chatSvc, docs: docs, imports: importSvc, Connectors: conns}, nil
 }
 
 // uploadRoute names the document upload a request goes to ("" for any
