@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
-	"io"
 	"testing"
 
 	"github.com/google/uuid"
@@ -13,23 +12,14 @@ import (
 
 const testOrigin = "https://dest.example"
 
-func testKey(t *testing.T, id uuid.UUID) (priv any, pubBytes []byte) {
-	t.Helper()
-	k, err := DeriveKey(bytes.Repeat([]byte{9}, 32), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k, k.PublicKey().Bytes()
-}
-
 // sealed returns plain sealed for transfer id at testOrigin.
 func sealed(t *testing.T, id uuid.UUID, plain []byte) []byte {
 	t.Helper()
-	_, pubBytes := testKey(t, id)
-	pub, err := ParsePublicKey(pubBytes)
+	k, err := DeriveKey(testSeed, id)
 	if err != nil {
 		t.Fatal(err)
 	}
+	pub := k.PublicKey()
 	var out bytes.Buffer
 	if err := Seal(&out, pub, id, testOrigin, bytes.NewReader(plain), nil); err != nil {
 		t.Fatal(err)
@@ -39,7 +29,7 @@ func sealed(t *testing.T, id uuid.UUID, plain []byte) []byte {
 
 func open(t *testing.T, id uuid.UUID, origin string, stream []byte) ([]byte, error) {
 	t.Helper()
-	k, err := DeriveKey(bytes.Repeat([]byte{9}, 32), id)
+	k, err := DeriveKey(testSeed, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,5 +136,3 @@ func TestDeriveKeyPerTransfer(t *testing.T) {
 		t.Error("a short seed was accepted")
 	}
 }
-
-var _ = io.Discard
