@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,6 +23,7 @@ import (
 	"confidant/handlers"
 	"confidant/inference"
 	"confidant/memory"
+	"confidant/portability/transfer"
 	"confidant/rag"
 	"confidant/render/markdown"
 	"confidant/static"
@@ -56,14 +58,18 @@ type Deps struct {
 	// Pool runs document ingestion (River on the same Postgres); without
 	// it, or without Inference, the document routes are off.
 	Pool *pgxpool.Pool
+	// Transfer moves accounts between forks (docs/fork-transfer.md); nil
+	// turns its routes off.
+	Transfer *transfer.Service
 }
 
 // Server is the assembled app: the echo instance and what must be drained
 // when it stops.
 type Server struct {
 	*echo.Echo
-	chat *chat.Service
-	docs *rag.Service
+	chat     *chat.Service
+	docs     *rag.Service
+	transfer *transfer.Service
 }
 
 // Drain lets running answers finish until ctx ends, then interrupts them,
@@ -73,6 +79,9 @@ func (s *Server) Drain(ctx context.Context) {
 	s.chat.Shutdown(ctx)
 	if s.docs != nil {
 		_ = s.docs.Stop(ctx)
+	}
+	if s.transfer != nil {
+		s.transfer.Wait(ctx)
 	}
 }
 
@@ -294,7 +303,24 @@ func New(d Deps) (*Server, error) {
 	s.POST("/account/delete/begin", settings.DeleteAccountBegin)
 	s.POST("/account/delete/finish", settings.DeleteAccountFinish)
 
-	return &Server{Echo: e, chat: chatSvc, docs: docs}, nil
+	if d.Transfer != nil {
+		tr := &handlers.Transfer{Pages: pages, Settings: settings, Service: d.Transfer}
+		// Machine endpoints: the offer is public (it costs a quote, hence
+		// the rate limit); the upload is authorized by its one-time token.
+		e.GET("/v1/transfer/:id/offer", tr.Offer, authRateLimit(authPerSec, authBurst))
+		e.POST("/v1/transfer/:id/upload", tr.Upload, authRateLimit(authPerSec, authBurst))
+		app.GET("/transfer/out", tr.OutPage, authRateLimit(authPerSec, authBurst))
+		app.POST("/transfer/out/begin", tr.OutBegin, handlers.RequireUser)
+		app.POST("/transfer/out/finish", tr.OutFinish, handlers.RequireUser)
+		app.GET("/transfer/out/:id", tr.SendPage, handlers.RequireUser)
+		app.GET("/transfer/out/:id/status", tr.SendStatus, handlers.RequireUser)
+		s.GET("/transfer", tr.Page)
+		s.POST("/transfer", tr.Create)
+		s.GET("/transfer/:id", tr.Status)
+		s.GET("/transfer/:id/status", tr.StatusFragment)
+	}
+
+	return &Server{Echo: e, chat: chatSvc, docs: docs, transfer: d.Transfer}, nil
 }
 
 // uploadRoute names the document upload a request goes to ("" for any
@@ -303,6 +329,9 @@ func uploadRoute(c echo.Context) string {
 	p := c.Request().URL.Path
 	if c.Request().Method == http.MethodPost && (p == "/api/documents" || p == "/documents") {
 		return p
+	}
+	if c.Request().Method == http.MethodPost && strings.HasPrefix(p, "/v1/transfer/") && strings.HasSuffix(p, "/upload") {
+		return "/v1/transfer/upload" // capped by transfer.MaxUpload
 	}
 	return ""
 }

@@ -97,3 +97,6 @@ func (s *Service) Origin() string { return s.cfg.Origin }
 
 // AllowsSimulated reports whether this server accepts simulated peers.
 func (s *Service) AllowsSimulated() bool { return s.cfg.AllowSimulated }
+
+// Now returns the service's clock.
+func (s *Service) Now() time.Time { return s.cfg.Now() }
