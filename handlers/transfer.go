@@ -69,7 +69,7 @@ func (h *Transfer) Page(c echo.Context) error {
 	return render(c, http.StatusOK, views.TransferPage(h.Pages.Page(c, "Bring my data", "transfer"), views.TransferData{ShowInvites: h.Settings.showInvites(user)}))
 }
 
-// Create starts a transfer and sends the browser to the source.
+// Create starts a transfer and shows the link to the source.
 func (h *Transfer) Create(c echo.Context) error {
 	_, user, err := currentUser(c)
 	if err != nil {
@@ -84,7 +84,11 @@ func (h *Transfer) Create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, created.Next)
+	// A link, not a redirect: the page's CSP keeps forms on this origin,
+	// and the person sees where they are sent.
+	d := views.TransferStatusData{ID: created.ID.String(), Source: created.Source, State: store.TransferOffered, Next: created.Next,
+		ShowInvites: h.Settings.showInvites(user)}
+	return render(c, http.StatusCreated, views.TransferStatusPage(h.Pages.Page(c, "Bring my data", "transfer"), d))
 }
 
 // Status shows where the user's incoming transfer stands.

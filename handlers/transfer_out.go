@@ -39,7 +39,7 @@ func (h *Transfer) OutPage(c echo.Context) error {
 		d.To = v.Origin
 	}
 	for _, f := range v.Facts {
-		d.Facts = append(d.Facts, views.Fact{Label: f.Name, Value: f.Value})
+		d.Facts = append(d.Facts, views.Fact{Label: factLabel(f.Name), Value: f.Value})
 	}
 	for _, ch := range v.Verdict.Checks {
 		d.Checks = append(d.Checks, views.CheckView{Name: ch.Name, Status: string(ch.Status), Detail: ch.Detail})
@@ -142,6 +142,21 @@ func (h *Transfer) sendStatus(c echo.Context) (views.TransferSendData, error) {
 		d.Error = transferCodeText(t.ErrorCode)
 	}
 	return d, nil
+}
+
+// factLabels name the evidence facts for people.
+var factLabels = map[string]string{
+	"app_id": "App id", "app_name": "App name", "instance_id": "Instance", "compose_hash": "Compose hash",
+	"os_image_hash": "OS image hash", "images": "Container images", "quote": "Quote", "simulated": "Simulated",
+	"mrtd": "MRTD", "rtmr0": "RTMR0", "rtmr1": "RTMR1", "rtmr2": "RTMR2", "rtmr3": "RTMR3",
+	"mr_config_id": "MR config id", "tcb_status": "TCB status", "event_log_rtmr3_events": "RTMR3 events",
+}
+
+func factLabel(name string) string {
+	if l, ok := factLabels[name]; ok {
+		return l
+	}
+	return name
 }
 
 // byteWords writes a size for people.

@@ -20,7 +20,8 @@ import (
 
 // Created is a new transfer on the destination.
 type Created struct {
-	ID uuid.UUID
+	ID     uuid.UUID
+	Source string // the source's origin
 	// Next is where the user's browser goes: the source's confirmation
 	// page, carrying the transfer id and the one-time upload token.
 	Next string
@@ -47,7 +48,7 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, sourceURL string
 		return Created{}, err
 	}
 	q := url.Values{"to": {s.cfg.Origin}, "id": {t.ID.String()}, "token": {token}}
-	return Created{ID: t.ID, Next: source + "/transfer/out?" + q.Encode()}, nil
+	return Created{ID: t.ID, Source: source, Next: source + "/transfer/out?" + q.Encode()}, nil
 }
 
 func tokenHash(token string) []byte {
