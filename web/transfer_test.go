@@ -277,3 +277,45 @@ func TestForkTransferStartRefusesBadSource(t *testing.T) {
 		}
 	}
 }
+
+// An upload that does not authenticate is refused over HTTP, imports
+// nothing, and the destination's page says so; the spent token cannot be
+// used again.
+func TestForkTransferUploadRefused(t *testing.T) {
+	t.Parallel()
+	dst := startFork(t, "localhost", true)
+	cd, _ := dst.member(t, "alice")
+	confirm := startTransfer(t, cd, "http://source.localhost:1")
+	q, _ := url.ParseQuery(confirm[strings.Index(confirm, "?")+1:])
+	id, token := q.Get("id"), q.Get("token")
+	upload := func(token string, body []byte) int {
+		req, _ := http.NewRequest(http.MethodPost, dst.srv.URL+"/v1/transfer/"+id+"/upload", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	garbage := append([]byte("CONFIDANT-TRANSFER/1\n\x00\x20"), make([]byte, 32+5+40)...)
+	if got := upload("not-the-token", garbage); got != http.StatusNotFound {
+		t.Fatalf("wrong token: %d", got)
+	}
+	if got := upload(token, garbage); got != http.StatusUnprocessableEntity {
+		t.Fatalf("garbage: %d", got)
+	}
+	if got := upload(token, garbage); got != http.StatusNotFound {
+		t.Fatalf("second upload: %d", got)
+	}
+	status := waitState(t, cd, "/settings/transfer/"+id, "failed")
+	if !strings.Contains(status, "did not authenticate") {
+		t.Errorf("status page: %s", status)
+	}
+	if len(dst.bundles.get(dst.bundles.imported)) != 0 {
+		t.Fatal("a refused upload imported something")
+	}
+	if res, _ := http.Get(dst.srv.URL + "/v1/transfer/" + id + "/offer?nonce=nothex"); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad nonce: %d", res.StatusCode)
+	}
+}
