@@ -123,9 +123,14 @@ func (h *Transfer) status(c echo.Context) (store.User, views.TransferStatusData,
 		return user, views.TransferStatusData{}, err
 	}
 	d := views.TransferStatusData{ID: t.ID.String(), Source: t.Source, State: t.State, Result: t.Result}
-	if t.State == store.TransferOffered && !h.Service.Now().Before(t.ExpiresAt) {
+	now := h.Service.Now()
+	switch {
+	case t.State == store.TransferOffered && !now.Before(t.ExpiresAt):
 		d.State, d.Error = store.TransferFailed, "This transfer expired before the data arrived. Start again."
-	} else if t.State == store.TransferFailed {
+	case t.State == store.TransferReceiving && now.Sub(t.UpdatedAt) > transfer.StaleAfter:
+		// The server stopped while importing; nothing was committed.
+		d.State, d.Error = store.TransferFailed, "This transfer was cut off by a restart of this server. Nothing was imported. Start again."
+	case t.State == store.TransferFailed:
 		d.Error = transferCodeText(t.ErrorCode)
 	}
 	return user, d, nil

@@ -138,7 +138,10 @@ func (h *Transfer) sendStatus(c echo.Context) (views.TransferSendData, error) {
 	}
 	d := views.TransferSendData{ID: t.ID.String(), Destination: t.Destination, State: t.State, Sent: byteWords(t.BytesSent),
 		Continue: t.Destination + "/settings/transfer/" + t.TransferID.String()}
-	if t.State == store.TransferFailed {
+	switch {
+	case t.State == store.TransferSending && h.Service.Now().Sub(t.UpdatedAt) > transfer.StaleAfter:
+		d.State, d.Error = store.TransferFailed, "This send was cut off by a restart of this server. The destination imports nothing from a broken transfer; start again from the destination."
+	case t.State == store.TransferFailed:
 		d.Error = transferCodeText(t.ErrorCode)
 	}
 	return d, nil

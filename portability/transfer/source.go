@@ -25,6 +25,10 @@ const maxOfferBytes = 16 << 20
 // sendTimeout bounds one send, from export to the destination's answer.
 const sendTimeout = 30 * time.Minute
 
+// StaleAfter is how long a send or a receive may go without a word before
+// it counts as cut off (the process that ran it stopped).
+const StaleAfter = sendTimeout + 5*time.Minute
+
 // Inspect fetches the offer of transfer id from the destination at to
 // with a fresh nonce and verifies it (VerifyOffer). The Verification is
 // filled as far as the checks got, also when it returns an error, so the
