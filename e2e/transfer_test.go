@@ -74,6 +74,9 @@ func TestForkTransfer(t *testing.T) {
 	if got := srcTab.text(tid("transfer-destination")); got != dst.srv.URL {
 		t.Errorf("the page names destination %q, want %q", got, dst.srv.URL)
 	}
+	if got := srcTab.text(tid("transfer-account")); got != "@mover" {
+		t.Errorf("the page names account %q", got)
+	}
 	if facts := srcTab.text(tid("transfer-facts")); !strings.Contains(facts, "Compose hash") {
 		t.Errorf("the page shows no measurements: %q", facts)
 	}

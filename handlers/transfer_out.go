@@ -38,6 +38,7 @@ func (h *Transfer) OutPage(c echo.Context) error {
 	if v.Origin != "" {
 		d.To = v.Origin
 	}
+	d.Account = v.Account
 	for _, f := range v.Facts {
 		d.Facts = append(d.Facts, views.Fact{Label: factLabel(f.Name), Value: f.Value})
 	}

@@ -57,15 +57,17 @@ func (s *Store) CreateTransferIn(ctx context.Context, t TransferIn) error {
 // it still takes an upload.
 type TransferInState struct {
 	ID        uuid.UUID
+	UserID    uuid.UUID
 	State     string
 	ExpiresAt time.Time
 }
 
-// TransferInStatus returns the state of transfer id, without its owner.
+// TransferInStatus returns the state and owner of transfer id, for the
+// offer, which anyone holding the id may ask for.
 func (s *Store) TransferInStatus(ctx context.Context, id uuid.UUID) (TransferInState, error) {
 	var t TransferInState
-	err := s.db.QueryRow(ctx, `SELECT id, state, expires_at FROM transfers_in WHERE id = $1`, id).
-		Scan(&t.ID, &t.State, &t.ExpiresAt)
+	err := s.db.QueryRow(ctx, `SELECT id, user_id, state, expires_at FROM transfers_in WHERE id = $1`, id).
+		Scan(&t.ID, &t.UserID, &t.State, &t.ExpiresAt)
 	if err != nil {
 		return t, notFound(err, "transfer")
 	}

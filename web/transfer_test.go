@@ -167,6 +167,9 @@ func TestForkTransferBetweenInstances(t *testing.T) {
 	if !strings.Contains(page, `data-testid="transfer-facts"`) || !strings.Contains(page, "Compose hash") {
 		t.Error("the confirmation page shows no measurements")
 	}
+	if !strings.Contains(page, `data-testid="transfer-account">@alice<`) {
+		t.Error("the confirmation page does not name the account the data goes to")
+	}
 	fields := confirmFields(page)
 	if fields["to"] != dst.srv.URL || fields["key"] == "" || fields["token"] == "" {
 		t.Fatalf("confirmation fields = %v", fields)

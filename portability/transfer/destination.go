@@ -69,7 +69,16 @@ func (s *Service) Offer(ctx context.Context, id uuid.UUID, nonce [32]byte) (Offe
 	if !s.cfg.Now().Before(st.ExpiresAt) {
 		return Offer{}, ErrExpired
 	}
-	return MakeOffer(ctx, s.cfg.Reporter, s.cfg.Seed, id, s.cfg.Origin, nonce, st.ExpiresAt, s.cfg.AllowSimulated)
+	o, err := MakeOffer(ctx, s.cfg.Reporter, s.cfg.Seed, id, s.cfg.Origin, nonce, st.ExpiresAt, s.cfg.AllowSimulated)
+	if err != nil {
+		return Offer{}, err
+	}
+	u, err := s.cfg.Store.UserByID(ctx, st.UserID)
+	if err != nil {
+		return Offer{}, err
+	}
+	o.Account = u.Username
+	return o, nil
 }
 
 // MakeOffer builds the offer of transfer id at origin for nonce: the key

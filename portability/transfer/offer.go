@@ -27,6 +27,9 @@ type Offer struct {
 	KDF        string    `json:"kdf"`
 	AEAD       string    `json:"aead"`
 	ExpiresAt  time.Time `json:"expires_at"`
+	// Account is the username the data goes to on the destination, so
+	// the person confirming sees whose account receives it.
+	Account string `json:"account"`
 	// AllowSimulated says whether the destination accepts transfers
 	// between simulated enclaves (CONFIDANT_TRANSFER_ALLOW_SIMULATED=1).
 	AllowSimulated bool           `json:"allow_simulated"`
@@ -45,6 +48,7 @@ type Policy struct {
 type Verification struct {
 	TransferID uuid.UUID
 	Origin     string
+	Account    string // the destination account's username
 	PublicKey  []byte
 	// Simulated: the destination is a simulated enclave, accepted only
 	// because both sides allow it; the page must say so loudly.
@@ -82,7 +86,7 @@ func VerifyOffer(ctx context.Context, v *evidence.Verifier, o Offer, id uuid.UUI
 	if _, err := ParsePublicKey(pub); err != nil {
 		return out, err
 	}
-	out.PublicKey = pub
+	out.PublicKey, out.Account = pub, o.Account
 	want := Binding(pub, id, origin)
 	if o.Report.SigningAlgo != signing.Ed25519 || !strings.EqualFold(strings.TrimPrefix(o.Report.SigningAddress, "0x"), hex.EncodeToString(want[:])) {
 		return out, ErrBindingMismatch

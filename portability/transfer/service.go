@@ -38,6 +38,7 @@ type Store interface {
 	CreateTransferOut(ctx context.Context, t store.TransferOut) error
 	UpdateTransferOut(ctx context.Context, userID, id uuid.UUID, state, errorCode string, bytes int64, now time.Time) error
 	TransferOut(ctx context.Context, userID, id uuid.UUID) (store.TransferOut, error)
+	UserByID(ctx context.Context, id uuid.UUID) (store.User, error)
 }
 
 // Reporter quotes a binding (attestation.Reporter).

@@ -86,6 +86,9 @@ func (d *destination) sealFor(t *testing.T, id uuid.UUID, plain []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o.Account != "dest" {
+		t.Fatalf("offer account = %q", o.Account)
+	}
 	pub, err := ParsePublicKey(mustHex(t, o.PublicKey))
 	if err != nil {
 		t.Fatal(err)
