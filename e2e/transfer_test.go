@@ -92,9 +92,11 @@ func TestForkTransfer(t *testing.T) {
 
 	srcTab.click(tid("transfer-confirm"))
 	srcTab.waitFor("the send to finish", `!!document.querySelector('[data-testid="transfer-send-status"][data-state="done"]')`)
+	srcTab.screenshot("transfer-sent")
 	srcTab.click(tid("transfer-continue"))
 
 	dstTab.waitFor("the import to finish", `!!document.querySelector('[data-testid="transfer-status"][data-state="done"]')`)
+	dstTab.screenshot("transfer-imported")
 	if got := dstTab.text(tid("transfer-done")); !strings.Contains(got, "conversation") {
 		t.Errorf("the destination says %q", got)
 	}
