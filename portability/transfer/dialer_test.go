@@ -48,3 +48,19 @@ func TestBlockedAddresses(t *testing.T) {
 		}
 	}
 }
+
+// A source on real hardware does not fetch offers from loopback or
+// private addresses (server-side request forgery); a simulated one may.
+func TestInspectRefusesPrivateDestination(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNotFound) }))
+	t.Cleanup(srv.Close)
+	id := "00000000-0000-4000-8000-000000000001"
+	real := New(Config{Origin: "https://source.example", Simulated: false})
+	if _, err := real.Inspect(context.Background(), srv.URL, id); !errors.Is(err, ErrBlockedAddress) {
+		t.Fatalf("hardware source: err = %v, want ErrBlockedAddress", err)
+	}
+	sim := New(Config{Origin: "https://source.example", Simulated: true})
+	if _, err := sim.Inspect(context.Background(), srv.URL, id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("simulated source: err = %v, want the destination's 404", err)
+	}
+}
