@@ -26,6 +26,8 @@ test: provision-test check-generated vet verifier
 bench: provision build
 	$(GO) test -run '^$$' -bench . -benchmem ./enclave/... ./store/...
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./rag
+	CONFIDANT_BENCH=1 $(GO) test -run '^TestImportBench$$' -count=1 -v -timeout 30m ./portability/imports
+	CONFIDANT_BENCH=1 $(GO) test -run '^$$' -bench AccountExport -benchtime 1x -timeout 30m ./store
 	$(GO) run ./internal/loadgen -bin ./$(BIN)
 	$(GO) run ./internal/chatbench -bin ./$(BIN)
 

@@ -41,9 +41,9 @@ func longer(e *env, d time.Duration) {
 // the destination. Both instances are simulated and allow simulated peers.
 func TestForkTransfer(t *testing.T) {
 	allow := map[string]string{"CONFIDANT_TRANSFER_ALLOW_SIMULATED": "1"}
-	dst := setup(t, withStandIns(testserver.Options{Env: allow}))
+	dst := setup(t, testserver.Options{Env: allow})
 	longer(dst, 3*time.Minute) // two sign-ups, two chats and a transfer
-	src := &env{t: t, ctx: dst.ctx, srv: testserver.Start(t, withStandIns(testserver.Options{Host: "source.localhost", Env: allow}))}
+	src := &env{t: t, ctx: dst.ctx, srv: testserver.Start(t, testserver.Options{Host: "source.localhost", Env: allow})}
 	t.Cleanup(src.checkLogs)
 
 	srcTab := dst.newTab().at(src)
@@ -122,9 +122,9 @@ func TestForkTransfer(t *testing.T) {
 // A source without CONFIDANT_TRANSFER_ALLOW_SIMULATED refuses a simulated
 // destination and says why, offering no confirmation.
 func TestForkTransferRefusesSimulatedDestination(t *testing.T) {
-	dst := setup(t, withStandIns(testserver.Options{Env: map[string]string{"CONFIDANT_TRANSFER_ALLOW_SIMULATED": "1"}}))
+	dst := setup(t, testserver.Options{Env: map[string]string{"CONFIDANT_TRANSFER_ALLOW_SIMULATED": "1"}})
 	longer(dst, 2*time.Minute)
-	src := &env{t: t, ctx: dst.ctx, srv: testserver.Start(t, withStandIns(testserver.Options{Host: "source.localhost"}))}
+	src := &env{t: t, ctx: dst.ctx, srv: testserver.Start(t, testserver.Options{Host: "source.localhost"})}
 	t.Cleanup(src.checkLogs)
 
 	srcTab := dst.newTab().at(src)

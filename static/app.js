@@ -131,7 +131,7 @@
 
   function clearMessages(form) {
     form.querySelectorAll('[data-error]').forEach((el) => { el.textContent = ''; el.hidden = true; });
-    form.querySelectorAll('[data-status]').forEach((el) => { el.textContent = ''; });
+    form.querySelectorAll('[data-status]').forEach((el) => { el.textContent = ''; el.hidden = true; });
   }
 
   // Temporarily replace a button's label; returns a function that restores it
@@ -206,6 +206,10 @@
         return false;
       }
     }
+    if (typeof result.export_grant === 'string' && form.querySelector('input[name="grant"]')) {
+      startDownload(form, result);
+      return false;
+    }
     if (result.redirect) {
       window.location.assign(result.redirect);
       return true;
@@ -216,6 +220,23 @@
       status.hidden = false;
     }
     return false;
+  }
+
+  // A confirmed export: post the form itself (its action streams the file),
+  // so the browser saves the answer as a download and shows its progress.
+  // The form's fields are read when it is submitted; then the passphrases
+  // and the single-use grant are cleared from the page.
+  function startDownload(form, result) {
+    const grant = form.querySelector('input[name="grant"]');
+    grant.value = result.export_grant;
+    form.submit(); // does not fire 'submit', so no second ceremony
+    grant.value = '';
+    form.querySelectorAll('input[type="password"]').forEach((el) => { el.value = ''; });
+    const status = form.querySelector('[data-status]');
+    if (status && result.message) {
+      status.textContent = result.message;
+      status.hidden = false;
+    }
   }
 
   function showRecoveryCodes(form, result, fields) {

@@ -23,6 +23,9 @@ import (
 	"confidant/handlers"
 	"confidant/inference"
 	"confidant/memory"
+	"confidant/portability/bundle"
+	"confidant/portability/exporter"
+	"confidant/portability/imports"
 	"confidant/portability/transfer"
 	"confidant/rag"
 	"confidant/render/markdown"
@@ -60,7 +63,7 @@ type Deps struct {
 	Pool *pgxpool.Pool
 	// Transfer moves accounts between forks (docs/fork-transfer.md); nil
 	// turns its routes off.
-	Transfer *transfer.Service
+	Transfer *TransferDeps
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -69,6 +72,7 @@ type Server struct {
 	*echo.Echo
 	chat     *chat.Service
 	docs     *rag.Service
+	imports  *imports.Service
 	transfer *transfer.Service
 }
 
@@ -79,6 +83,9 @@ func (s *Server) Drain(ctx context.Context) {
 	s.chat.Shutdown(ctx)
 	if s.docs != nil {
 		_ = s.docs.Stop(ctx)
+	}
+	if s.imports != nil {
+		_ = s.imports.Stop(ctx)
 	}
 	if s.transfer != nil {
 		s.transfer.Wait(ctx)
@@ -99,7 +106,15 @@ const (
 	// concurrentReports bounds the public attestation reports made at
 	// once, across all callers.
 	concurrentReports = 4
+	// concurrentExports bounds the account exports one replica streams at
+	// once: each holds a database snapshot and a connection while it runs.
+	concurrentExports = 4
 )
+
+// maxImport limits POST /api/import and /settings/import with htmx, which
+// stream the file into sealed rows; the import service refuses past its
+// own limit first.
+const maxImport = "520M"
 
 // New builds the echo server with every route registered.
 func New(d Deps) (*Server, error) {
@@ -172,6 +187,8 @@ func New(d Deps) (*Server, error) {
 	att := &handlers.Attestation{Reporter: d.Reporter, Responses: responses, Slots: make(chan struct{}, concurrentReports)}
 	api := &handlers.API{Auth: svc, Chat: chatSvc, Store: d.Store, Models: d.Models, Now: d.Now, Log: d.Log, Signatures: responses}
 	errs := &handlers.Errors{Pages: pages, Log: d.Log}
+	exportH := &handlers.Export{Settings: settings, Log: d.Log, Slots: make(chan struct{}, concurrentExports),
+		Exporter: &exporter.Exporter{Store: d.Store, Now: d.Now, Source: bundle.Source{Origin: d.Config.Origin.String(), Version: d.Version, Commit: d.Commit}}}
 
 	e := echo.New()
 	e.HideBanner = true
@@ -193,6 +210,15 @@ func New(d Deps) (*Server, error) {
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "" }}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxUpload, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "/api/documents" }}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxFormUpload, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "/documents" }}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxImport, Skipper: func(c echo.Context) bool { return uploadRoute(c) != "/api/import" }}))
+	// Without the CSRF header (no JavaScript), the CSRF check parses the
+	// form, which must then stay in memory: the documents form's limit.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxImport, Skipper: func(c echo.Context) bool {
+		return uploadRoute(c) != "/settings/import" || c.Request().Header.Get("X-CSRF-Token") == ""
+	}}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxFormUpload, Skipper: func(c echo.Context) bool {
+		return uploadRoute(c) != "/settings/import" || c.Request().Header.Get("X-CSRF-Token") != ""
+	}}))
 
 	e.GET("/healthz", health.Healthz)
 	e.GET("/readyz", health.Readyz)
@@ -251,13 +277,37 @@ func New(d Deps) (*Server, error) {
 	apiGroup.POST("/memories", memories.APIAdd, handlers.RequireScope(auth.ScopeWrite))
 	apiGroup.PATCH("/memories/:id", memories.APIEdit, handlers.RequireScope(auth.ScopeWrite))
 	apiGroup.DELETE("/memories/:id", memories.APIDelete, handlers.RequireScope(auth.ScopeWrite))
+	jobs := &handlers.Jobs{}
+	var importSvc *imports.Service
+	if d.Pool != nil {
+		bundles := &imports.Bundles{Store: d.Store, EmbedModel: d.Config.EmbedModel, Now: d.Now}
+		if d.Inference != nil {
+			bundles.Embedder = d.Inference
+		}
+		if docs != nil {
+			bundles.Documents = docs
+		}
+		if importSvc, err = imports.New(d.Pool, d.Store, imports.Options{Now: d.Now, Log: d.Log, Bundles: bundles}); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		if err := importSvc.Start(context.Background()); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		jobs.Imports = importSvc
+		importH := &handlers.Imports{Service: importSvc, Settings: settings}
+		apiGroup.POST("/import", importH.APISubmit, handlers.RequireScope(auth.ScopeWrite))
+		app.GET("/settings/import", importH.ImportPage, handlers.RequireUser)
+		app.POST("/settings/import", importH.ImportSubmit, handlers.RequireUser)
+		app.GET("/settings/import/jobs/:id", importH.ImportJob, handlers.RequireUser)
+	}
+	apiGroup.POST("/export", exportH.API, handlers.RequireScope(auth.ScopeExport))
 	if docs != nil {
 		docsH := &handlers.Documents{Service: docs}
 		searchH := &handlers.Search{Searcher: docs}
 		apiGroup.POST("/documents", docsH.Upload, handlers.RequireScope(auth.ScopeWrite))
 		apiGroup.GET("/documents", docsH.List, handlers.RequireScope(auth.ScopeRead))
 		apiGroup.DELETE("/documents/:id", docsH.Delete, handlers.RequireScope(auth.ScopeWrite))
-		apiGroup.GET("/jobs/:id", docsH.Job, handlers.RequireScope(auth.ScopeRead))
+		jobs.Documents = docsH
 		apiGroup.GET("/search", searchH.Search, handlers.RequireScope(auth.ScopeRead))
 		apiGroup.GET("/passages/:id", searchH.Passage, handlers.RequireScope(auth.ScopeRead))
 		pageH := &handlers.DocumentsPage{Pages: pages, Service: docs, Passages: docs, Store: d.Store, Now: d.Now}
@@ -270,6 +320,10 @@ func New(d Deps) (*Server, error) {
 		dg.POST("/collections", pageH.CreateCollection)
 		dg.POST("/collections/:id/delete", pageH.DeleteCollection)
 		app.GET("/passages/:id", pageH.Passage, handlers.RequireUser)
+	}
+
+	if jobs.Imports != nil || jobs.Documents != nil {
+		apiGroup.GET("/jobs/:id", jobs.Show, handlers.RequireScope(auth.ScopeRead))
 	}
 
 	s := app.Group("/settings", handlers.RequireUser)
@@ -302,9 +356,17 @@ func New(d Deps) (*Server, error) {
 	s.GET("/account", settings.DeleteAccountPage)
 	s.POST("/account/delete/begin", settings.DeleteAccountBegin)
 	s.POST("/account/delete/finish", settings.DeleteAccountFinish)
+	s.GET("/export", exportH.Page)
+	s.POST("/export/begin", exportH.Begin)
+	s.POST("/export/finish", exportH.Finish)
+	s.POST("/export/download", exportH.Download)
 
-	if d.Transfer != nil {
-		tr := &handlers.Transfer{Pages: pages, Settings: settings, Service: d.Transfer}
+	transferSvc, err := newTransfer(d, importSvc)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if transferSvc != nil {
+		tr := &handlers.Transfer{Pages: pages, Settings: settings, Service: transferSvc}
 		// Machine endpoints: the offer is public (it costs a quote, hence
 		// the rate limit); the upload is authorized by its one-time token.
 		e.GET("/v1/transfer/:id/offer", tr.Offer, authRateLimit(authPerSec, authBurst))
@@ -320,14 +382,14 @@ func New(d Deps) (*Server, error) {
 		s.GET("/transfer/:id/status", tr.StatusFragment)
 	}
 
-	return &Server{Echo: e, chat: chatSvc, docs: docs, transfer: d.Transfer}, nil
+	return &Server{Echo: e, chat: chatSvc, docs: docs, imports: importSvc, transfer: transferSvc}, nil
 }
 
 // uploadRoute names the document upload a request goes to ("" for any
 // other request): uploads have their own, larger body limits.
 func uploadRoute(c echo.Context) string {
 	p := c.Request().URL.Path
-	if c.Request().Method == http.MethodPost && (p == "/api/documents" || p == "/documents") {
+	if c.Request().Method == http.MethodPost && (p == "/api/documents" || p == "/documents" || p == "/api/import" || p == "/settings/import") {
 		return p
 	}
 	if c.Request().Method == http.MethodPost && strings.HasPrefix(p, "/v1/transfer/") && strings.HasSuffix(p, "/upload") {

@@ -8,6 +8,7 @@
 //	confidant verify URL        verify a deployment's attestation (exit 3: simulated)
 //	confidant version          print the version and source commit
 //	confidant attest inspect|verify FILE  parse or verify a raw TDX quote
+//	confidant bundle inspect|decrypt FILE  check or unpack an account export
 //
 // Configuration comes from the environment; see README.md.
 package main
@@ -59,6 +60,12 @@ commands:
                    verify a TDX quote's signature chain to Intel's root
                    offline, as of --at (default now)
   healthcheck      exit 0 when the server on CONFIDANT_ADDR answers /healthz
+  bundle inspect FILE [--identity FILE] [--json]
+                   check an export (every checksum) and print its manifest and
+                   counts; the passphrase comes from CONFIDANT_PASSPHRASE or a
+                   prompt, or give the age identity file
+  bundle decrypt FILE [--out DIR] [--identity FILE]
+                   write an export's files to a new directory
 `
 
 // errUsage marks a command-line mistake (exit code 2).
@@ -95,6 +102,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = attestCmd(args, os.Stdin, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(ctx, args, getenv)
+	case "bundle":
+		err = bundleCmd(args, getenv, os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "confidant %s (commit %s)\n", version, commit)
 	case "help", "-h", "--help":

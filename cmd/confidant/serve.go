@@ -113,16 +113,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	reporter := attestation.NewReporter(enc.Provider, signers, backends.Attestor)
 	// Fork transfer judges destinations like `confidant verify` does:
 	// quote chains to Intel's root, with the TCB status from Intel's PCS.
-	transferSvc, err := web.NewTransfer(cfg, web.TransferDeps{Store: st, Reporter: reporter, Seed: enc.Keyring.TransferSeed(),
-		Simulated: enc.Provider.Kind() == enclave.KindSimulated, Quotes: evidence.TDXQuotes{Collateral: &tdx.PCSGetter{}},
-		TempDir: cfg.DataDir, Log: log})
-	if err != nil {
-		return err
-	}
+	transferDeps := &web.TransferDeps{Seed: enc.Keyring.TransferSeed(), Simulated: enc.Provider.Kind() == enclave.KindSimulated,
+		Quotes: evidence.TDXQuotes{Collateral: &tdx.PCSGetter{}}, TempDir: cfg.DataDir}
 	app, err := web.New(web.Deps{
 		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
-		Reporter: reporter, Pool: pool, Transfer: transferSvc,
+		Reporter: reporter, Pool: pool, Transfer: transferDeps,
 		ReadyChecks: []handlers.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "enclave", Check: func(ctx context.Context) error { _, err := enc.Provider.Info(ctx); return err }},

@@ -3,6 +3,7 @@ package canary
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -152,6 +153,61 @@ var paths = []path{
 		out := e.c.Ceremony("/settings/recovery/begin", map[string]string{}, "/settings/recovery/finish", e.device.Get)
 		*e.codes = append(*e.codes, out.RecoveryCodes...)
 	}},
+	{"import of a ChatGPT export and of a bundle with its passphrase", func(t tb, e *env) {
+		key := e.c.CreateAPIKey(e.device, "import", "read", "write")
+		export := `[{"id":"c1","conversation_id":"c1","title":"` + e.mark("import-title") + `","create_time":1716371330.5,"update_time":1716371400,
+			"current_node":"m2","default_model_slug":"gpt-4o","mapping":{
+			"root":{"id":"root","message":null,"parent":null,"children":["m1"]},
+			"m1":{"id":"m1","message":{"id":"m1","author":{"role":"user"},"create_time":1716371331,"content":{"content_type":"text","parts":["` + e.mark("import-question") + `"]},"recipient":"all","metadata":{}},"parent":"root","children":["m2"]},
+			"m2":{"id":"m2","message":{"id":"m2","author":{"role":"assistant"},"create_time":1716371340,"content":{"content_type":"text","parts":["` + e.mark("import-answer") + `"]},"recipient":"all","metadata":{"model_slug":"gpt-4o"}},"parent":"m1","children":[]}}}]`
+		waitJob(t, e, key, postImport(t, e, key, "conversations.json", export, ""))
+		var convs struct {
+			Data []struct {
+				Title string `json:"title"`
+			} `json:"data"`
+		}
+		apiGetJSON(t, e, key, "/api/conversations", &convs)
+		if !strings.Contains(fmt.Sprint(convs.Data), "import-title") {
+			t.Fatalf("the import did not bring its conversation: %+v", convs.Data)
+		}
+		waitJob(t, e, key, postImport(t, e, key, "backup.age", "age-encryption.org/v1\n-> scrypt abc 18\n", e.mark("import-passphrase")))
+	}},
+	{"fork transfer: the source's address", func(t tb, e *env) {
+		source := "https://" + strings.ToLower(e.mark("transfer-source")) + ".example"
+		e.c.Get("/settings/transfer")
+		res, body := e.c.PostForm("/settings/transfer", url.Values{"source": {source}})
+		if res.StatusCode != http.StatusCreated || !strings.Contains(string(body), source) {
+			t.Fatalf("start a transfer: %d", res.StatusCode)
+		}
+	}},
+}
+
+// postImport posts a file (and passphrase) to /api/import and returns the
+// job id.
+func postImport(t tb, e *env, key, name, content, passphrase string) string {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	w, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatalf("multipart: %v", err)
+	}
+	w.Write([]byte(content))
+	if passphrase != "" {
+		mw.WriteField("passphrase", passphrase)
+	}
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, e.c.Base+"/api/import", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, out := e.c.Do(req)
+	var ans struct {
+		ID string `json:"id"`
+	}
+	if res.StatusCode != http.StatusAccepted || json.Unmarshal(out, &ans) != nil {
+		t.Fatalf("import: %d %s", res.StatusCode, out)
+	}
+	return ans.ID
 }
 
 var (

@@ -45,8 +45,8 @@ type Options struct {
 	// on another name, such as source.localhost, keeps its own cookies in
 	// the same browser.
 	Host string
-	// TransferExport and TransferImport stand in for the bundle exporter
-	// and importer behind fork transfer.
+	// TransferExport and TransferImport, when set, stand in for the
+	// bundle exporter and importer behind fork transfer.
 	TransferExport transfer.ExportFunc
 	TransferImport transfer.ImportFunc
 }
@@ -103,14 +103,11 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatal(err)
 	}
 	reporter := attestation.NewReporter(enc.Provider, signers, backends.Attestor)
-	transferSvc, err := web.NewTransfer(cfg, web.TransferDeps{Store: st, Reporter: reporter, Seed: enc.Keyring.TransferSeed(),
-		Simulated: enc.Provider.Kind() == enclave.KindSimulated, Export: opt.TransferExport, Import: opt.TransferImport, TempDir: t.TempDir(), Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	transferDeps := &web.TransferDeps{Seed: enc.Keyring.TransferSeed(), Simulated: enc.Provider.Kind() == enclave.KindSimulated,
+		TempDir: t.TempDir(), Export: opt.TransferExport, Import: opt.TransferImport}
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
-		Reporter: reporter, Pool: pool, Transfer: transferSvc,
+		Reporter: reporter, Pool: pool, Transfer: transferDeps,
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}}})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,209 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// AgeHeader begins every age-encrypted file, which is what a Confidant
+// bundle is; ArmoredAgeHeader begins its ASCII-armoured form.
+const (
+	AgeHeader        = "age-encryption.org/v1\n"
+	ArmoredAgeHeader = "-----BEGIN AGE ENCRYPTED FILE-----"
+)
+
+// File is an export whose format is known, ready to be read through.
+type File struct {
+	Format Format
+	lim    Limits
+	// open returns the JSON array of conversations, from the start.
+	open func() (io.ReadCloser, error)
+}
+
+// Open detects data's format and returns it as a File. A Confidant bundle
+// is reported (Format FormatConfidant) but not read here: Each refuses it.
+func Open(data []byte, lim Limits) (*File, error) {
+	lim = lim.WithDefaults()
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(trimmed) == 0:
+		return nil, fail(ErrEmpty, "the file is empty")
+	case bytes.HasPrefix(data, []byte(AgeHeader)) || bytes.HasPrefix(trimmed, []byte(ArmoredAgeHeader)):
+		return &File{Format: FormatConfidant, lim: lim}, nil
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte("PK\x05\x06")):
+		open, err := openZip(data, lim)
+		if err != nil {
+			return nil, err
+		}
+		return detectJSON(open, lim)
+	case trimmed[0] == '[' || trimmed[0] == '{':
+		return detectJSON(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(trimmed)), nil }, lim)
+	}
+	return nil, ErrUnknownFormat
+}
+
+// detectJSON tells the format from the keys of the array's first element.
+func detectJSON(open func() (io.ReadCloser, error), lim Limits) (*File, error) {
+	r, err := open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	dec := json.NewDecoder(r)
+	if err := expectDelim(dec, '['); err != nil {
+		return nil, err
+	}
+	if !dec.More() {
+		return nil, ErrEmpty
+	}
+	var first map[string]json.RawMessage
+	if err := dec.Decode(&first); err != nil {
+		return nil, jsonError(err, 1)
+	}
+	f := &File{lim: lim, open: open}
+	switch {
+	case has(first, "mapping") && (has(first, "current_node") || has(first, "create_time")):
+		f.Format = FormatChatGPT
+	case has(first, "chat_messages") && has(first, "uuid"):
+		f.Format = FormatClaude
+	case has(first, "chat") && hasHistory(first["chat"]):
+		f.Format = FormatOpenWebUI
+	default:
+		return nil, ErrUnknownFormat
+	}
+	return f, nil
+}
+
+func has(m map[string]json.RawMessage, key string) bool { _, ok := m[key]; return ok }
+
+func hasHistory(raw json.RawMessage) bool {
+	var chat map[string]json.RawMessage
+	if json.Unmarshal(raw, &chat) != nil {
+		return false
+	}
+	return has(chat, "history") || has(chat, "messages")
+}
+
+// Each decodes the conversations one at a time, in file order, and calls
+// fn with each (i counts from 0). It reads the whole file, so a pass with
+// an fn that keeps nothing validates it in bounded memory.
+func (f *File) Each(fn func(i int, c Conversation) error) error {
+	parse, ok := parsers[f.Format]
+	if !ok {
+		return fail(ErrUnsupported, "%s", f.Format.Label())
+	}
+	r, err := f.open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	dec := json.NewDecoder(r)
+	if err := expectDelim(dec, '['); err != nil {
+		return err
+	}
+	for i := 0; dec.More(); i++ {
+		if i >= f.lim.MaxConversations {
+			return fail(ErrTooLarge, "more than %d conversations", f.lim.MaxConversations)
+		}
+		c, err := parse(dec, f.lim)
+		if err != nil {
+			if e, ok := AsError(err); ok {
+				return &Error{Code: e.Code, Message: strings.TrimSuffix(e.Message, ".") + fmt.Sprintf(" (conversation %d).", i+1), kind: e.kind}
+			}
+			return jsonError(err, i+1)
+		}
+		if err := fn(i, c); err != nil {
+			return err
+		}
+	}
+	if err := expectDelim(dec, ']'); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fail(ErrMalformed, "there is more after the list of conversations")
+	}
+	return nil
+}
+
+// Count validates the whole file and returns how many conversations and
+// messages it holds.
+func (f *File) Count() (conversations, messages int, err error) {
+	err = f.Each(func(_ int, c Conversation) error {
+		conversations++
+		messages += len(c.Messages)
+		return nil
+	})
+	return conversations, messages, err
+}
+
+// parsers decode one conversation of each format from the array.
+var parsers = map[Format]func(*json.Decoder, Limits) (Conversation, error){
+	FormatChatGPT:   parseChatGPT,
+	FormatClaude:    parseClaude,
+	FormatOpenWebUI: parseOpenWebUI,
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return jsonError(err, 0)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		if want == '[' {
+			return fail(ErrUnknownFormat, "expected a list of conversations")
+		}
+		return fail(ErrMalformed, "expected the list of conversations to end")
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a refusal a person can read.
+func jsonError(err error, conversation int) error {
+	if e, ok := AsError(err); ok {
+		return e
+	}
+	where := ""
+	if conversation > 0 {
+		where = fmt.Sprintf(" in conversation %d", conversation)
+	}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return fail(ErrMalformed, "the file ends too early%s (was it cut off?)", where)
+	case errors.As(err, &syntax):
+		if strings.Contains(syntax.Error(), "exceeded max depth") {
+			return fail(ErrMalformed, "it is nested too deeply%s", where)
+		}
+		return fail(ErrMalformed, "invalid JSON at byte %d%s", syntax.Offset, where)
+	case errors.As(err, &typ):
+		return fail(ErrMalformed, "the field %q has the wrong type%s", typ.Field, where)
+	case strings.Contains(err.Error(), "exceeded max depth"):
+		return fail(ErrMalformed, "it is nested too deeply%s", where)
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return fail(ErrMalformed, "it could not be read%s", where)
+}
+
+// Sniff tells from a file's first bytes whether it could be an import at
+// all, and names the format when the bytes alone say it (a Confidant
+// bundle); "" means JSON or zip, told apart by Open.
+func Sniff(head []byte) (Format, error) {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(trimmed) == 0:
+		return "", fail(ErrEmpty, "the file is empty")
+	case bytes.HasPrefix(head, []byte(AgeHeader)) || bytes.HasPrefix(trimmed, []byte(ArmoredAgeHeader)):
+		return FormatConfidant, nil
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")), trimmed[0] == '[':
+		return "", nil
+	}
+	return "", ErrUnknownFormat
+}
