@@ -14,6 +14,7 @@ import (
 const (
 	ActionDeleteAccount = "delete_account"
 	ActionRecoveryCodes = "recovery_codes"
+	ActionTransferOut   = "transfer_out" // send a copy of the account to another fork
 )
 
 type stepUpPayload struct {

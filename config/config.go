@@ -36,6 +36,15 @@ type Config struct {
 	EmbedModel   string
 	Registration string // open | invite
 
+	// TransferAllow pins the measurements or compose hashes a fork
+	// transfer may send to (CONFIDANT_TRANSFER_ALLOW; empty: any genuine
+	// TEE that passes every other check).
+	TransferAllow []string
+	// TransferAllowSimulated lets transfers run between simulated enclaves
+	// (CONFIDANT_TRANSFER_ALLOW_SIMULATED=1; development only, and only when
+	// both sides set it).
+	TransferAllowSimulated bool
+
 	// ShutdownTimeout bounds how long in-flight requests may run after a
 	// shutdown signal.
 	ShutdownTimeout time.Duration
@@ -99,6 +108,14 @@ func FromEnv(getenv Getenv) (*Config, error) {
 			problems = append(problems, fmt.Errorf("CONFIDANT_BACKEND_VERIFY_TTL %q: want a duration from 1m to 24h, for example 30m", v))
 		}
 		c.BackendVerifyTTL = d
+	}
+	c.TransferAllow = splitList(getenv("CONFIDANT_TRANSFER_ALLOW"))
+	switch v := get("CONFIDANT_TRANSFER_ALLOW_SIMULATED", "0"); v {
+	case "0", "false":
+	case "1", "true":
+		c.TransferAllowSimulated = true
+	default:
+		problems = append(problems, fmt.Errorf("CONFIDANT_TRANSFER_ALLOW_SIMULATED %q: want 0 or 1", v))
 	}
 	switch c.Registration {
 	case RegistrationOpen, RegistrationInvite:

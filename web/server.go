@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,6 +27,7 @@ import (
 	"confidant/portability/bundle"
 	"confidant/portability/exporter"
 	"confidant/portability/imports"
+	"confidant/portability/transfer"
 	"confidant/rag"
 	"confidant/render/markdown"
 	"confidant/static"
@@ -67,15 +69,19 @@ type Deps struct {
 	// to connectors even with the simulated enclave (tests of the real
 	// policy); with a real enclave they are always refused.
 	ConnectorsStrict bool
+	// Transfer moves accounts between forks (docs/fork-transfer.md); nil
+	// turns its routes off.
+	Transfer *TransferDeps
 }
 
 // Server is the assembled app: the echo instance and what must be drained
 // when it stops.
 type Server struct {
 	*echo.Echo
-	chat    *chat.Service
-	docs    *rag.Service
-	imports *imports.Service
+	chat     *chat.Service
+	docs     *rag.Service
+	imports  *imports.Service
+	transfer *transfer.Service
 	// Connectors syncs mail and calendars; nil when off.
 	Connectors *connectors.Service
 }
@@ -93,6 +99,9 @@ func (s *Server) Drain(ctx context.Context) {
 	}
 	if s.Connectors != nil {
 		_ = s.Connectors.Stop(ctx)
+	}
+	if s.transfer != nil {
+		s.transfer.Wait(ctx)
 	}
 }
 
@@ -385,7 +394,28 @@ func New(d Deps) (*Server, error) {
 	s.POST("/export/finish", exportH.Finish)
 	s.POST("/export/download", exportH.Download)
 
-	return &Server{Echo: e, chat: chatSvc, docs: docs, imports: importSvc, Connectors: conns}, nil
+	transferSvc, err := newTransfer(d, importSvc)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if transferSvc != nil {
+		tr := &handlers.Transfer{Pages: pages, Settings: settings, Service: transferSvc}
+		// Machine endpoints: the offer is public (it costs a quote, hence
+		// the rate limit); the upload is authorized by its one-time token.
+		e.GET("/v1/transfer/:id/offer", tr.Offer, authRateLimit(authPerSec, authBurst))
+		e.POST("/v1/transfer/:id/upload", tr.Upload, authRateLimit(authPerSec, authBurst))
+		app.GET("/transfer/out", tr.OutPage, authRateLimit(authPerSec, authBurst))
+		app.POST("/transfer/out/begin", tr.OutBegin, handlers.RequireUser)
+		app.POST("/transfer/out/finish", tr.OutFinish, handlers.RequireUser)
+		app.GET("/transfer/out/:id", tr.SendPage, handlers.RequireUser)
+		app.GET("/transfer/out/:id/status", tr.SendStatus, handlers.RequireUser)
+		s.GET("/transfer", tr.Page)
+		s.POST("/transfer", tr.Create)
+		s.GET("/transfer/:id", tr.Status)
+		s.GET("/transfer/:id/status", tr.StatusFragment)
+	}
+
+	return &Server{Echo: e, chat: chatSvc, docs: docs, imports: importSvc, transfer: transferSvc, Connectors: conns}, nil
 }
 
 // uploadRoute names the document upload a request goes to ("" for any
@@ -394,6 +424,9 @@ func uploadRoute(c echo.Context) string {
 	p := c.Request().URL.Path
 	if c.Request().Method == http.MethodPost && (p == "/api/documents" || p == "/documents" || p == "/api/import" || p == "/settings/import") {
 		return p
+	}
+	if c.Request().Method == http.MethodPost && strings.HasPrefix(p, "/v1/transfer/") && strings.HasSuffix(p, "/upload") {
+		return "/v1/transfer/upload" // capped by transfer.MaxUpload
 	}
 	return ""
 }

@@ -110,10 +110,15 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	reporter := attestation.NewReporter(enc.Provider, signers, backends.Attestor)
+	// Fork transfer judges destinations like `confidant verify` does:
+	// quote chains to Intel's root, with the TCB status from Intel's PCS.
+	transferDeps := &web.TransferDeps{Seed: enc.Keyring.TransferSeed(), Simulated: enc.Provider.Kind() == enclave.KindSimulated,
+		Quotes: evidence.TDXQuotes{Collateral: &tdx.PCSGetter{}}, TempDir: cfg.DataDir}
 	app, err := web.New(web.Deps{
 		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
-		Reporter: attestation.NewReporter(enc.Provider, signers, backends.Attestor), Pool: pool,
+		Reporter: reporter, Pool: pool, Transfer: transferDeps,
 		Connectors: connectorSources(),
 		ReadyChecks: []handlers.ReadinessCheck{
 			{Name: "database", Check: st.Ping},

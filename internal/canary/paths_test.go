@@ -194,6 +194,14 @@ var paths = []path{
 		}
 		waitJob(t, e, key, postImport(t, e, key, "backup.age", "age-encryption.org/v1\n-> scrypt abc 18\n", e.mark("import-passphrase")))
 	}},
+	{"fork transfer: the source's address", func(t tb, e *env) {
+		source := "https://" + strings.ToLower(e.mark("transfer-source")) + ".example"
+		e.c.Get("/settings/transfer")
+		res, body := e.c.PostForm("/settings/transfer", url.Values{"source": {source}})
+		if res.StatusCode != http.StatusCreated || !strings.Contains(string(body), source) {
+			t.Fatalf("start a transfer: %d", res.StatusCode)
+		}
+	}},
 }
 
 // postImport posts a file (and passphrase) to /api/import and returns the

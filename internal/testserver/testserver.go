@@ -22,6 +22,7 @@ import (
 	"confidant/handlers"
 	"confidant/inference"
 	"confidant/internal/testdb"
+	"confidant/portability/transfer"
 	"confidant/store"
 	"confidant/web"
 )
@@ -46,6 +47,14 @@ type Options struct {
 	// ConnectorsStrict refuses private and loopback addresses to
 	// connectors as a real enclave does.
 	ConnectorsStrict bool
+	// Host names the origin's host (default localhost). A second instance
+	// on another name, such as source.localhost, keeps its own cookies in
+	// the same browser.
+	Host string
+	// TransferExport and TransferImport, when set, stand in for the
+	// bundle exporter and importer behind fork transfer.
+	TransferExport transfer.ExportFunc
+	TransferImport transfer.ImportFunc
 }
 
 // Start runs the app until the test ends.
@@ -57,7 +66,11 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	origin := fmt.Sprintf("http://localhost:%d", port)
+	host := opt.Host
+	if host == "" {
+		host = "localhost"
+	}
+	origin := fmt.Sprintf("http://%s:%d", host, port)
 	env := map[string]string{"CONFIDANT_ORIGIN": origin, "CONFIDANT_ADDR": ln.Addr().String(), "CONFIDANT_DATA_DIR": t.TempDir(),
 		"CONFIDANT_ENCLAVE": "simulated"}
 	for k, v := range opt.Env {
@@ -95,9 +108,12 @@ func Start(t testing.TB, opt Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reporter := attestation.NewReporter(enc.Provider, signers, backends.Attestor)
+	transferDeps := &web.TransferDeps{Seed: enc.Keyring.TransferSeed(), Simulated: enc.Provider.Kind() == enclave.KindSimulated,
+		TempDir: t.TempDir(), Export: opt.TransferExport, Import: opt.TransferImport}
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
-		Reporter: attestation.NewReporter(enc.Provider, signers, backends.Attestor), Pool: pool,
+		Reporter: reporter, Pool: pool, Transfer: transferDeps,
 		Connectors: opt.Connectors, ConnectorsStrict: opt.ConnectorsStrict,
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}}})
 	if err != nil {
