@@ -59,6 +59,10 @@ type Options struct {
 	Documents Documents
 	Now       func() time.Time
 	Log       *slog.Logger
+
+	// Tools, when set, lets app answers use the user's connected mail and
+	// calendar accounts (with a Backend that is a ToolBackend).
+	Tools Tools
 }
 
 // Service is the chat domain. Generations run on a context of their own,
@@ -142,7 +146,7 @@ func (s *Service) SendWith(ctx context.Context, userID, conversationID uuid.UUID
 	if err != nil {
 		return Sent{}, err
 	}
-	p := plan{recall: true}
+	p := plan{recall: true, tools: true}
 	if conversationID == uuid.Nil {
 		model := nc.Model
 		if model == "" {
@@ -209,7 +213,7 @@ func (s *Service) Edit(ctx context.Context, userID, messageID uuid.UUID, content
 	if p.prior, err = s.store.Messages(ctx, userID, m.ConversationID); err != nil {
 		return Sent{}, err
 	}
-	p.recall = true
+	p.recall, p.tools = true, true
 	user := s.userTurn(p.conv, m.ParentID, content)
 	p.add = []store.Message{user}
 	answer, err := s.commitAndStart(ctx, p, user.ID)
@@ -232,7 +236,7 @@ func (s *Service) Regenerate(ctx context.Context, userID, assistantID uuid.UUID)
 	if s.streaming(m.ID) {
 		return store.Message{}, ErrBusy
 	}
-	p := plan{recall: true}
+	p := plan{recall: true, tools: true}
 	if p.conv, err = s.conversation(ctx, userID, m.ConversationID); err != nil {
 		return store.Message{}, err
 	}
@@ -257,6 +261,9 @@ type plan struct {
 	// recall reads and teaches memory: app chats do, API chats (which
 	// bring their own context) and temporary chats do not.
 	recall bool
+	// tools offers the user's connected accounts' tools: app chats do,
+	// API chats do not.
+	tools bool
 }
 
 // commitAndStart commits p's turns and an empty streaming answer under
@@ -293,7 +300,7 @@ func (s *Service) commitAndStart(ctx context.Context, p plan, parent uuid.UUID) 
 		}
 	}
 	recall := p.recall && !p.conv.Temporary && s.opt.Memory != nil
-	go s.generate(genCtx, l, p.conv, answer, prompt, title, recall)
+	go s.generate(genCtx, l, p.conv, answer, prompt, title, recall, p.tools)
 	return answer, nil
 }
 

@@ -185,7 +185,7 @@ func (c *call) proposeReply() (any, error) {
 	}
 	return map[string]any{"proposal_id": p.ID.String(), "status": p.Status, "to": truncate(to, maxFieldRunes),
 		"subject": truncate(subject, maxFieldRunes),
-		"note": "The user sees this draft as a card and decides. Nothing is saved or sent unless they confirm; it is never sent by the assistant."}, nil
+		"note":    "The user sees this draft as a card and decides. Nothing is saved or sent unless they confirm; it is never sent by the assistant."}, nil
 }
 
 // propose stores a pending proposal for the answer being written.
