@@ -510,6 +510,12 @@
         if (mems && data.memories) mems.outerHTML = data.memories; // rendered and escaped on the server
         var srcs = turn.querySelector('[data-sources]');
         if (srcs && data.sources) srcs.outerHTML = data.sources; // rendered and escaped on the server
+        var tools = turn.querySelector('[data-tools]');
+        if (tools && data.tools) {
+          tools.outerHTML = data.tools; // rendered and escaped on the server
+          var fresh = turn.querySelector('[data-tools]');
+          if (fresh && window.htmx) window.htmx.process(fresh);
+        }
         // The answer's verification badge loads now that it has ended.
         var slot = turn.querySelector('[data-badge-slot]');
         if (slot && window.htmx) window.htmx.trigger(slot, 'answer-ended');

@@ -86,3 +86,41 @@ func withoutClickHint(title string) string {
 	}
 	return title
 }
+
+// connectorKindName names a kind of connector.
+func connectorKindName(kind string) string {
+	switch kind {
+	case "imap":
+		return "Mail (IMAP)"
+	case "caldav":
+		return "Calendar (CalDAV)"
+	case "google":
+		return "Google"
+	case "microsoft":
+		return "Microsoft"
+	}
+	return kind
+}
+
+// capabilityWords lists capabilities in words.
+func capabilityWords(caps []string) string {
+	if len(caps) == 0 {
+		return "nothing"
+	}
+	words := make([]string, len(caps))
+	for i, c := range caps {
+		switch c {
+		case "read":
+			words[i] = "read"
+		case "propose":
+			words[i] = "propose (you confirm)"
+		case "send":
+			words[i] = "send (you confirm)"
+		case "delete":
+			words[i] = "delete (you confirm)"
+		default:
+			words[i] = c
+		}
+	}
+	return strings.Join(words, ", ")
+}

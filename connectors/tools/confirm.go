@@ -30,7 +30,7 @@ func (e *Executor) Confirm(ctx context.Context, userID, id uuid.UUID) (store.Pro
 		return store.Proposal{}, err
 	}
 	if err := e.proposals.SetProposalStatus(ctx, userID, id, store.ProposalPending, store.ProposalExecuting, "", e.opt.Now()); err != nil {
-		return p, err
+		return e.current(ctx, p, err)
 	}
 	status, result := store.ProposalDone, ""
 	if result, err = e.execute(ctx, p); err != nil {
@@ -54,10 +54,19 @@ func (e *Executor) Dismiss(ctx context.Context, userID, id uuid.UUID) (store.Pro
 		return store.Proposal{}, err
 	}
 	if err := e.proposals.SetProposalStatus(ctx, userID, id, store.ProposalPending, store.ProposalDismissed, "", e.opt.Now()); err != nil {
-		return p, err
+		return e.current(ctx, p, err)
 	}
 	p.Status = store.ProposalDismissed
 	return p, nil
+}
+
+// current returns a proposal as it stands now, with the error that kept
+// it from moving, so a card can show where it stands.
+func (e *Executor) current(ctx context.Context, p store.Proposal, err error) (store.Proposal, error) {
+	if now, rerr := e.proposals.Proposal(ctx, p.UserID, p.ID); rerr == nil {
+		p = now
+	}
+	return p, err
 }
 
 // refusal is a reason not to carry a proposal out, in words for its owner.
