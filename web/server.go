@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -19,6 +20,8 @@ import (
 	"confidant/auth"
 	"confidant/chat"
 	"confidant/config"
+	"confidant/connectors"
+	"confidant/connectors/tools"
 	"confidant/handlers"
 	"confidant/inference"
 	"confidant/memory"
@@ -56,6 +59,9 @@ type Deps struct {
 	// Pool runs document ingestion (River on the same Postgres); without
 	// it, or without Inference, the document routes are off.
 	Pool *pgxpool.Pool
+	// Connectors is what the assistant's tools read of the users' mail
+	// and calendar accounts; nil offers no tools.
+	Connectors connectors.Reader
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -147,6 +153,11 @@ func New(d Deps) (*Server, error) {
 	if d.Inference != nil {
 		chatOpts.Memory = chatMemory{svc: memories.Service, backend: d.Inference}
 	}
+	var assistantTools *tools.Executor
+	if d.Connectors != nil {
+		assistantTools = tools.New(d.Connectors, d.Store, tools.Options{Now: d.Now, Log: d.Log, Zone: userZone})
+		chatOpts.Tools = assistantTools
+	}
 	chatSvc := chat.New(d.Store, d.Backend, chatOpts)
 	md := markdown.New(markdown.Options{Logger: d.Log})
 	codeCSS, err := md.CSS("github", "github-dark")
@@ -157,6 +168,9 @@ func New(d Deps) (*Server, error) {
 	chatH := &handlers.Chat{Pages: pages, Service: chatSvc, Store: d.Store, Markdown: md, Models: d.Models, Now: d.Now}
 	if docs != nil {
 		chatH.Documents = docs
+	}
+	if assistantTools != nil {
+		chatH.Proposals = assistantTools
 	}
 	pages.Conversations = chatH.SidebarFor
 	responses := attestation.NewResponses(d.Store, d.Reporter.Signers(), d.Now)
@@ -263,6 +277,12 @@ func New(d Deps) (*Server, error) {
 		app.GET("/passages/:id", pageH.Passage, handlers.RequireUser)
 	}
 
+	if assistantTools != nil {
+		proposals := &handlers.Proposals{Pages: pages, Actions: assistantTools}
+		app.POST("/proposals/:id/confirm", proposals.Confirm, handlers.RequireUser)
+		app.POST("/proposals/:id/dismiss", proposals.Dismiss, handlers.RequireUser)
+	}
+
 	s := app.Group("/settings", handlers.RequireUser)
 	s.GET("", settings.Index)
 	s.GET("/passkeys", settings.Passkeys)
@@ -306,3 +326,7 @@ func uploadRoute(c echo.Context) string {
 	}
 	return ""
 }
+
+// userZone is the time zone the assistant reads a user's "today" in: the
+// server's own (TZ), as users have no zone setting yet.
+func userZone(context.Context, uuid.UUID) *time.Location { return time.Local }
