@@ -159,7 +159,12 @@ func Describe(p store.Proposal, loc *time.Location) Description {
 		if json.Unmarshal([]byte(p.Payload), &ev) != nil {
 			break
 		}
-		fields := []Field{{"What", ev.Summary}, {"When", ev.Start.In(loc).Format("Mon 2 Jan 2006, 15:04") + " – " + ev.End.In(loc).Format("15:04 MST")}}
+		start, end := ev.Start.In(loc), ev.End.In(loc)
+		endLayout := "15:04 MST"
+		if start.YearDay() != end.YearDay() || start.Year() != end.Year() {
+			endLayout = "Mon 2 Jan 2006, 15:04 MST"
+		}
+		fields := []Field{{"What", ev.Summary}, {"When", start.Format("Mon 2 Jan 2006, 15:04") + " – " + end.Format(endLayout)}}
 		if ev.Location != "" {
 			fields = append(fields, Field{"Where", ev.Location})
 		}
