@@ -21,15 +21,20 @@ const confirmTimeout = 60 * time.Second
 // the account's capability is checked again (the policy may have changed
 // since the proposal), then the draft is saved or the event created
 // through the account's source. Another user's proposal is
-// store.ErrNotFound; one already confirmed or dismissed is
+// store.ErrNotFound; one already carried out or dismissed is
 // store.ErrProposalNotPending. A failure to carry it out is recorded on
-// the proposal, for its card, and is not an error.
+// the proposal, for its card, and is not an error; its owner may confirm
+// it again.
 func (e *Executor) Confirm(ctx context.Context, userID, id uuid.UUID) (store.Proposal, error) {
 	p, err := e.proposals.Proposal(ctx, userID, id)
 	if err != nil {
 		return store.Proposal{}, err
 	}
-	if err := e.proposals.SetProposalStatus(ctx, userID, id, store.ProposalPending, store.ProposalExecuting, "", e.opt.Now()); err != nil {
+	from := store.ProposalPending
+	if p.Status == store.ProposalFailed {
+		from = store.ProposalFailed // the owner tries again
+	}
+	if err := e.proposals.SetProposalStatus(ctx, userID, id, from, store.ProposalExecuting, "", e.opt.Now()); err != nil {
 		return e.current(ctx, p, err)
 	}
 	status, result := store.ProposalDone, ""
@@ -47,13 +52,18 @@ func (e *Executor) Confirm(ctx context.Context, userID, id uuid.UUID) (store.Pro
 	return p, nil
 }
 
-// Dismiss sets one of the user's pending proposals aside; nothing runs.
+// Dismiss sets one of the user's pending (or failed) proposals aside;
+// nothing runs.
 func (e *Executor) Dismiss(ctx context.Context, userID, id uuid.UUID) (store.Proposal, error) {
 	p, err := e.proposals.Proposal(ctx, userID, id)
 	if err != nil {
 		return store.Proposal{}, err
 	}
-	if err := e.proposals.SetProposalStatus(ctx, userID, id, store.ProposalPending, store.ProposalDismissed, "", e.opt.Now()); err != nil {
+	from := store.ProposalPending
+	if p.Status == store.ProposalFailed {
+		from = store.ProposalFailed
+	}
+	if err := e.proposals.SetProposalStatus(ctx, userID, id, from, store.ProposalDismissed, "", e.opt.Now()); err != nil {
 		return e.current(ctx, p, err)
 	}
 	p.Status = store.ProposalDismissed
@@ -131,7 +141,7 @@ func personMessage(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "The account did not answer in time. Nothing was changed that we know of; try again later."
 	}
-	return "It could not be done. Try again later."
+	return "It could not be done just now. Nothing was changed that we know of; you can try again."
 }
 
 // Description is a proposal as its card shows it.

@@ -435,10 +435,17 @@ func TestProposalsRunOnlyOnConfirm(t *testing.T) {
 	}
 	f.reader.OpenInfo = nil
 
+	// A failure shows on the card in words and may be tried again.
 	res = f.call(tools.ProposeEvent, `{"summary":"Review","start":"2026-11-27T16:00","end":"2026-11-27T16:30","time_zone":"Europe/London"}`)
 	json.Unmarshal(res.Data, &made)
-	if p, err := f.exec.Confirm(ctx, f.user, uuid.MustParse(made.ProposalID)); err != nil || p.Status != store.ProposalDone {
-		t.Fatalf("confirm event: %+v %v", p, err)
+	id = uuid.MustParse(made.ProposalID)
+	f.reader.SourceOf(f.cal.ID).FailNext(&connectors.Error{Code: "server", Message: "The calendar server is busy.", Err: errors.New("503 from 10.0.0.7")})
+	p, err = f.exec.Confirm(ctx, f.user, id)
+	if err != nil || p.Status != store.ProposalFailed || p.Result != "The account refused: The calendar server is busy." {
+		t.Fatalf("confirm against a failing server: %+v %v", p, err)
+	}
+	if p, err := f.exec.Confirm(ctx, f.user, id); err != nil || p.Status != store.ProposalDone {
+		t.Fatalf("confirm again: %+v %v", p, err)
 	}
 	evs := f.reader.SourceOf(f.cal.ID).Events()
 	if len(evs) != 1 || !evs[0].Start.Equal(time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)) || evs[0].TimeZone != "Europe/London" {

@@ -156,6 +156,7 @@ func (r *Reader) Opens() int {
 // Source records what confirmed proposals asked of it.
 type Source struct {
 	mu     sync.Mutex
+	fail   error // returned by the next SaveDraft or CreateEvent
 	drafts []connectors.Draft
 	events []connectors.Event
 }
@@ -167,6 +168,10 @@ func (s *Source) Sync(context.Context, []byte, connectors.Sink) error { return n
 func (s *Source) SaveDraft(_ context.Context, d connectors.Draft) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.fail; err != nil {
+		s.fail = nil
+		return "", err
+	}
 	s.drafts = append(s.drafts, d)
 	return "Drafts/1", nil
 }
@@ -175,8 +180,19 @@ func (s *Source) SaveDraft(_ context.Context, d connectors.Draft) (string, error
 func (s *Source) CreateEvent(_ context.Context, e connectors.Event) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.fail; err != nil {
+		s.fail = nil
+		return "", err
+	}
 	s.events = append(s.events, e)
 	return "cal/1.ics", nil
+}
+
+// FailNext makes the next SaveDraft or CreateEvent fail with err.
+func (s *Source) FailNext(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = err
 }
 
 // Drafts returns the drafts saved so far.
