@@ -83,7 +83,7 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	if status == store.StatusComplete && recall && answer.ParentID != nil {
 		if last := lastUserTurn(prompt); last >= 0 {
 			s.learn(Exchange{UserID: conv.UserID, ConversationID: conv.ID, MessageID: *answer.ParentID, Model: conv.Model,
-				UserMessage: prompt[last].Content, Answer: snap.Content, FromDocuments: fromDocuments})
+				UserMessage: prompt[last].Content, Answer: snap.Content, FromDocuments: fromDocuments || usedTools})
 		}
 	}
 }

@@ -44,22 +44,26 @@ const toolCallTimeout = 30 * time.Second
 // answer streams one answer, with tool rounds when the answer may use the
 // user's accounts: each round's text is appended to the answer as it
 // streams, tool calls are run and their results sent back, until the
-// model answers without calling a tool. The result is the last round's.
-func (s *Service) answer(ctx context.Context, l *live, conv store.Conversation, answerID uuid.UUID, prompt []Prompt, useTools bool) (*inference.Result, error) {
+// model answers without calling a tool. The result is the last round's;
+// usedTools says whether any tool ran, so the answer carries text the user
+// did not write.
+func (s *Service) answer(ctx context.Context, l *live, conv store.Conversation, answerID uuid.UUID, prompt []Prompt, useTools bool) (res *inference.Result, usedTools bool, err error) {
 	onDelta := func(delta string) error {
 		l.append(delta)
 		return nil
 	}
 	tb, ok := s.backend.(ToolBackend)
 	if !useTools || !ok || s.opt.Tools == nil {
-		return s.stream(ctx, conv.Model, prompt, onDelta)
+		res, err := s.stream(ctx, conv.Model, prompt, onDelta)
+		return res, false, err
 	}
 	offer, err := s.opt.Tools.Offer(ctx, conv.UserID)
 	if err != nil {
 		s.opt.Log.Warn("tools not offered; answering without them", "err", err)
 	}
 	if err != nil || len(offer) == 0 {
-		return s.stream(ctx, conv.Model, prompt, onDelta)
+		res, err := s.stream(ctx, conv.Model, prompt, onDelta)
+		return res, false, err
 	}
 	prompt = withSystem(prompt, toolsPrompt)
 	msgs := make([]inference.Message, len(prompt))
@@ -74,7 +78,7 @@ func (s *Service) answer(ctx context.Context, l *live, conv store.Conversation, 
 		}
 		res, err := tb.StreamTools(ctx, conv.Model, msgs, tools, onDelta)
 		if err != nil || len(res.ToolCalls) == 0 || tools == nil {
-			return &res, err
+			return &res, len(used) > 0, err
 		}
 		msgs = append(msgs, inference.Message{Role: inference.RoleAssistant, Content: res.Content, ToolCalls: res.ToolCalls})
 		for _, call := range res.ToolCalls {
@@ -85,7 +89,7 @@ func (s *Service) answer(ctx context.Context, l *live, conv store.Conversation, 
 			used = append(used, truncateName(call.Function.Name))
 		}
 		if err := ctx.Err(); err != nil {
-			return &res, err
+			return &res, true, err
 		}
 		s.recordTools(conv.UserID, answerID, used)
 	}

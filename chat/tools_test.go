@@ -65,6 +65,7 @@ type fakeTools struct {
 	offers   int
 	calls    []string
 	block    bool // a call waits for its context to end
+	memory   *learnedMemory
 }
 
 func (f *fakeTools) Offer(context.Context, uuid.UUID) ([]openai.Tool, error) {
@@ -89,6 +90,38 @@ func (f *fakeTools) Call(ctx context.Context, userID, messageID uuid.UUID, name,
 	return `{"ok":true,"data":{"events":[{"summary":"Standup"}]}}`
 }
 
+// learnedMemory records what answers would teach memory.
+type learnedMemory struct {
+	mu        sync.Mutex
+	exchanges []chat.Exchange
+}
+
+func (m *learnedMemory) Recall(context.Context, uuid.UUID, string) ([]chat.Recalled, error) { return nil, nil }
+
+func (m *learnedMemory) Learn(_ context.Context, ex chat.Exchange) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.exchanges = append(m.exchanges, ex)
+	return nil
+}
+
+func (m *learnedMemory) waitOne(t *testing.T) chat.Exchange {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m.mu.Lock()
+		if len(m.exchanges) > 0 {
+			defer m.mu.Unlock()
+			return m.exchanges[0]
+		}
+		m.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("nothing was taught to memory")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func toolSetup(t *testing.T, tools *fakeTools, rounds ...round) (*chat.Service, *store.Store, store.User, *toolBackend) {
 	t.Helper()
 	t.Parallel()
@@ -98,7 +131,11 @@ func toolSetup(t *testing.T, tools *fakeTools, rounds ...round) (*chat.Service, 
 		t.Fatal(err)
 	}
 	b := &toolBackend{scripted: scripted{tokens: []string{"plain answer"}}, rounds: rounds}
-	svc := chat.New(st, b, chat.Options{CommitEvery: 10 * time.Millisecond, Tools: tools})
+	opt := chat.Options{CommitEvery: 10 * time.Millisecond, Tools: tools}
+	if tools.memory != nil {
+		opt.Memory = tools.memory
+	}
+	svc := chat.New(st, b, opt)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -109,9 +146,10 @@ func toolSetup(t *testing.T, tools *fakeTools, rounds ...round) (*chat.Service, 
 
 // Tool calls are run and their results sent back until the model answers
 // in text; the text of every round is the answer's, and the tools used
-// are recorded with it.
+// are recorded with it. Memory learns only explicit requests from such an
+// answer: mail may try to plant "facts".
 func TestToolRounds(t *testing.T) {
-	tools := &fakeTools{accounts: true}
+	tools := &fakeTools{accounts: true, memory: &learnedMemory{}}
 	svc, st, u, b := toolSetup(t, tools, round{tokens: []string{"Let me look. "}, call: "list_events"}, round{tokens: []string{"You have ", "Standup."}})
 	ctx := context.Background()
 	sent, err := svc.Send(ctx, u.ID, uuid.Nil, "What is on tomorrow?", "")
@@ -144,6 +182,9 @@ func TestToolRounds(t *testing.T) {
 	used, err := st.MessageTools(ctx, u.ID, []uuid.UUID{sent.Assistant.ID})
 	if err != nil || strings.Join(used[sent.Assistant.ID], ",") != "list_events" {
 		t.Fatalf("tools used %v %v", used, err)
+	}
+	if ex := tools.memory.waitOne(t); !ex.FromDocuments {
+		t.Errorf("memory may extract facts from an answer built on mail: %+v", ex)
 	}
 }
 
