@@ -40,7 +40,7 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	if conv.Documents != "" && s.opt.Documents != nil {
 		prompt, fromDocuments = s.withSources(ctx, conv.UserID, answer.ID, conv.Documents, prompt)
 	}
-	receipt, err := s.answer(ctx, l, conv, answer.ID, prompt, useTools)
+	receipt, usedTools, err := s.answer(ctx, l, conv, answer.ID, prompt, useTools)
 	close(streamDone)
 	<-committed
 
