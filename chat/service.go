@@ -288,7 +288,7 @@ func (s *Service) commitAndStart(ctx context.Context, p plan, parent uuid.UUID) 
 	if instructions != "" {
 		prompt = append([]Prompt{{Role: store.RoleSystem, Content: instructions}}, prompt...)
 	}
-	genCtx, cancel := context.WithCancel(s.base)
+	genCtx, cancel := context.WithCancel(carryZone(ctx, s.base))
 	l := newLive(p.conv.UserID, cancel, store.StatusStreaming)
 	s.hub.add(answer.ID, l)
 	s.wg.Add(1)

@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"confidant/connectors"
@@ -29,11 +31,22 @@ func TestAssistantCalendarTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	cal := reader.Connect(u.ID, connectors.KindCalDAV, "tilda on cal.example.org")
-	now := time.Now()
-	day := func(offset, hour int) time.Time {
-		return time.Date(now.Year(), now.Month(), now.Day()+offset, hour, 0, 0, 0, time.Local)
+	// The browser lives on Kiritimati (UTC+14), often a day ahead of the
+	// server: its days are the ones that count.
+	zone, err := time.LoadLocation("Pacific/Kiritimati")
+	if err != nil {
+		t.Fatal(err)
 	}
-	reader.AddEvent(cal.ID, connectors.Event{Summary: "Orchard dentist", Start: day(0, 15), End: day(0, 16)})
+	tb.do("live on Kiritimati", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone.String()})
+		return err
+	}))
+	tb.reload()
+	now := time.Now().In(zone)
+	day := func(offset, hour int) time.Time {
+		return time.Date(now.Year(), now.Month(), now.Day()+offset, hour, 0, 0, 0, zone)
+	}
+	reader.AddEvent(cal.ID, connectors.Event{Summary: "Orchard dentist", Start: day(0, 23), End: day(0, 23).Add(30 * time.Minute)})
 	reader.AddEvent(cal.ID, connectors.Event{Summary: "Quarterly pruning review", Location: "Barn", Start: day(1, 10), End: day(1, 11)})
 
 	_, answer := tb.send(`What is on my calendar tomorrow? [[sim:tool=list_events {"from":"tomorrow","to":"tomorrow"}]]`, "complete")

@@ -397,6 +397,13 @@
 
   // ---- Local time ---------------------------------------------------------
 
+  // The browser's time zone, so the assistant's "today" is the person's.
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (/^[A-Za-z0-9/_+-]{1,64}$/.test(zone || '')) {
+      document.cookie = 'confidant_tz=' + zone + '; path=/; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');
+    }
+  } catch (_) { /* the server's zone is used */ }
   let timeFormat = null; // stays null without Intl: the server's text is kept
   try { timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }); } catch (_) { /* keep */ }
 

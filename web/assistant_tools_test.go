@@ -231,3 +231,31 @@ func TestProposalConfirm(t *testing.T) {
 		t.Error("the page does not show the confirmed card")
 	}
 }
+
+// "Tomorrow" is the person's: the browser's zone (its cookie) decides
+// which day it is and how times are written.
+func TestCalendarInBrowserZone(t *testing.T) {
+	a := startToolsApp(t)
+	zone, _ := time.LoadLocation("Pacific/Kiritimati") // UTC+14: often a day ahead of the server
+	base, _ := url.Parse(a.srv.URL)
+	a.alice.HTTP.Jar.SetCookies(base, []*http.Cookie{{Name: "confidant_tz", Value: zone.String(), Path: "/"}})
+	local := time.Now().In(zone)
+	noon := func(offset int) time.Time {
+		return time.Date(local.Year(), local.Month(), local.Day()+offset, 12, 0, 0, 0, zone)
+	}
+	a.reader.AddEvent(a.cal.ID, connectors.Event{Summary: "Island tomorrow", Start: noon(1), End: noon(1).Add(time.Hour)})
+	a.reader.AddEvent(a.cal.ID, connectors.Event{Summary: "Island later", Start: noon(2), End: noon(2).Add(time.Hour)})
+	// Late today on the island: on the server's tomorrow whenever UTC is past 10:00.
+	a.reader.AddEvent(a.cal.ID, connectors.Event{Summary: "Island tonight", Start: noon(0).Add(11 * time.Hour), End: noon(0).Add(11*time.Hour + 30*time.Minute)})
+	_, last := a.ask(t, "", `What is on tomorrow? [[sim:tool=list_events {"from":"tomorrow","to":"tomorrow"}]]`)
+	want := "Island tomorrow: " + noon(1).Format(time.RFC3339)
+	if !strings.Contains(last.Data.Text, want) || strings.Contains(last.Data.Text, "Island later") || strings.Contains(last.Data.Text, "Island tonight") || !strings.Contains(want, "+14:00") {
+		t.Fatalf("answer %q, want %q and not the day after", last.Data.Text, want)
+	}
+	// A zone that is not one is ignored: the server's zone is used.
+	a.alice.HTTP.Jar.SetCookies(base, []*http.Cookie{{Name: "confidant_tz", Value: "../../etc/passwd", Path: "/"}})
+	_, last = a.ask(t, "", `What is on tomorrow? [[sim:tool=list_events {"from":"tomorrow","to":"tomorrow"}]]`)
+	if !strings.Contains(last.Data.Text, "Team standup") {
+		t.Fatalf("answer with a bad zone cookie: %q", last.Data.Text)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -209,7 +210,7 @@ func New(d Deps) (*Server, error) {
 	e.GET("/verifier", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/verifier/") })
 	e.GET("/verifier/*", echo.WrapHandler(http.StripPrefix("/verifier", verifier.Handler())))
 
-	app := e.Group("", csrf(d.Config.Secure()), noStore, authH.LoadSession)
+	app := e.Group("", csrf(d.Config.Secure()), noStore, authH.LoadSession, browserZone)
 	app.GET("/", chatH.New)
 	app.GET("/attestation", home.Attestation)
 	app.GET("/attestation/messages/:id", chatH.AnswerEvidence, handlers.RequireUser)
@@ -327,6 +328,43 @@ func uploadRoute(c echo.Context) string {
 	return ""
 }
 
-// userZone is the time zone the assistant reads a user's "today" in: the
-// server's own (TZ), as users have no zone setting yet.
-func userZone(context.Context, uuid.UUID) *time.Location { return time.Local }
+// userZone is the time zone the assistant reads a person's "today" in:
+// their browser's, as the request that started the answer carried it
+// (browserZone), else the server's own.
+func userZone(ctx context.Context, _ uuid.UUID) *time.Location {
+	if loc, ok := chat.ZoneOf(ctx); ok {
+		return loc
+	}
+	return time.Local
+}
+
+// zoneCookie is where app.js puts the browser's IANA time zone.
+const zoneCookie = "confidant_tz"
+
+// browserZone puts the browser's time zone, from its cookie, in the
+// request's context; a missing or unknown zone is left out.
+func browserZone(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if ck, err := c.Cookie(zoneCookie); err == nil && validZoneName(ck.Value) {
+			if loc, err := time.LoadLocation(ck.Value); err == nil {
+				r := c.Request()
+				c.SetRequest(r.WithContext(chat.WithZone(r.Context(), loc)))
+			}
+		}
+		return next(c)
+	}
+}
+
+// validZoneName reports whether s looks like an IANA zone name ("Area/City"),
+// so nothing else reaches time.LoadLocation.
+func validZoneName(s string) bool {
+	if s == "" || len(s) > 64 || s == "Local" || strings.Contains(s, "..") {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/_+-", c)) {
+			return false
+		}
+	}
+	return true
+}
