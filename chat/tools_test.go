@@ -96,7 +96,9 @@ type learnedMemory struct {
 	exchanges []chat.Exchange
 }
 
-func (m *learnedMemory) Recall(context.Context, uuid.UUID, string) ([]chat.Recalled, error) { return nil, nil }
+func (m *learnedMemory) Recall(context.Context, uuid.UUID, string) ([]chat.Recalled, error) {
+	return nil, nil
+}
 
 func (m *learnedMemory) Learn(_ context.Context, ex chat.Exchange) error {
 	m.mu.Lock()
