@@ -91,16 +91,22 @@ func (s *Service) answer(ctx context.Context, l *live, conv store.Conversation, 
 		if err := ctx.Err(); err != nil {
 			return &res, true, err
 		}
-		s.recordTools(conv.UserID, answerID, used)
+		s.afterToolRound(l, conv.UserID, answerID, used)
 	}
 }
 
-// recordTools stores which tools an answer used, for the line under it.
-func (s *Service) recordTools(userID, answerID uuid.UUID, names []string) {
+// afterToolRound stores which tools an answer used, for the line under
+// it, and commits the answer so far: tool calls write no text, and an
+// answer not committed for a while looks abandoned to other replicas.
+func (s *Service) afterToolRound(l *live, userID, answerID uuid.UUID, names []string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.base), 5*time.Second)
 	defer cancel()
 	if err := s.store.SaveMessageTools(ctx, userID, answerID, names); err != nil {
 		s.opt.Log.Warn("tools used by an answer not recorded", "message", answerID, "err", err)
+	}
+	snap, _ := l.get()
+	if err := s.store.SaveStreamingMessage(ctx, userID, answerID, snap.Content, s.opt.Now()); err != nil {
+		s.opt.Log.Warn("committing partial answer failed", "message", answerID, "err", err)
 	}
 }
 
