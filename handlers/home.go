@@ -12,7 +12,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"confidant/connectors"
 	"confidant/enclave"
 	"confidant/enclave/evidence"
 	"confidant/inference"
@@ -61,13 +60,6 @@ func (h *Home) Attestation(c echo.Context) error {
 		for i, v := range h.Backends.Verdicts() {
 			d.Backends = append(d.Backends, backendView(i, v))
 		}
-	}
-	for _, k := range connectors.Kinds() {
-		pol := views.ConnectorPolicy{Kind: string(k)}
-		for _, c := range connectors.CapabilitiesOf(k) {
-			pol.Capabilities = append(pol.Capabilities, string(c))
-		}
-		d.Policies = append(d.Policies, pol)
 	}
 	return render(c, http.StatusOK, views.AttestationPage(h.Pages.Page(c, "Verification", ""), d))
 }
