@@ -23,7 +23,7 @@ import (
 // Confirm click, after which the card says it was added.
 func TestAssistantCalendarTools(t *testing.T) {
 	reader := connectorstest.NewReader()
-	e := setup(t, testserver.Options{Connectors: reader})
+	e := setup(t, testserver.Options{ConnectorReader: reader})
 	e.secret("Quarterly pruning review", "Orchard dentist")
 	tb := e.chatter("tilda")
 	u, err := e.srv.Store.UserByUsername(t.Context(), "tilda")

@@ -42,7 +42,7 @@ func startToolsApp(t *testing.T) *toolsApp {
 	t.Helper()
 	t.Parallel()
 	a := &toolsApp{reader: connectorstest.NewReader()}
-	a.srv = testserver.Start(t, testserver.Options{Connectors: a.reader})
+	a.srv = testserver.Start(t, testserver.Options{ConnectorReader: a.reader})
 	a.alice, a.mallory = testclient.New(t, a.srv), testclient.New(t, a.srv)
 	a.alice.SignUp(softauthn.New(a.srv.URL), "alice", "Alice")
 	a.mallory.SignUp(softauthn.New(a.srv.URL), "mallory", "Mallory")

@@ -58,9 +58,10 @@ type Deps struct {
 	// Pool runs document ingestion (River on the same Postgres); without
 	// it, or without Inference, the document routes are off.
 	Pool *pgxpool.Pool
-	// Connectors is what the assistant's tools read of the users' mail
-	// and calendar accounts; nil offers no tools.
-	Connectors connectors.Reader
+	// ConnectorReader, when set, is what the assistant's tools read of the
+	// users' mail and calendar accounts (tests); otherwise they read the
+	// connector service's.
+	ConnectorReader connectors.Reader
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -153,8 +154,8 @@ func New(d Deps) (*Server, error) {
 		chatOpts.Memory = chatMemory{svc: memories.Service, backend: d.Inference}
 	}
 	var assistantTools *tools.Executor
-	if d.Connectors != nil {
-		assistantTools = tools.New(d.Connectors, d.Store, tools.Options{Now: d.Now, Log: d.Log, Zone: userZone})
+	if d.ConnectorReader != nil {
+		assistantTools = tools.New(d.ConnectorReader, d.Store, tools.Options{Now: d.Now, Log: d.Log, Zone: userZone})
 		chatOpts.Tools = assistantTools
 	}
 	chatSvc := chat.New(d.Store, d.Backend, chatOpts)

@@ -41,8 +41,8 @@ type Options struct {
 	// Verifier judges the backends' attestation reports; nil means the
 	// app's own (web.NewReportVerifier).
 	Verifier inference.ReportVerifier
-	// Connectors, when set, is what the assistant's tools read.
-	Connectors connectors.Reader
+	// ConnectorReader, when set, is what the assistant's tools read.
+	ConnectorReader connectors.Reader
 }
 
 // Start runs the app until the test ends.
@@ -96,7 +96,7 @@ func Start(t testing.TB, opt Options) *Server {
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		Reporter: attestation.NewReporter(enc.Provider, signers, backends.Attestor), Pool: pool,
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}},
-		Connectors:  opt.Connectors})
+		ConnectorReader: opt.ConnectorReader})
 	if err != nil {
 		t.Fatal(err)
 	}
