@@ -95,7 +95,7 @@ func Start(t testing.TB, opt Options) *Server {
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		Reporter: attestation.NewReporter(enc.Provider, signers, backends.Attestor), Pool: pool,
-		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}},
+		ReadyChecks:     []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}},
 		ConnectorReader: opt.ConnectorReader})
 	if err != nil {
 		t.Fatal(err)
