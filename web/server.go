@@ -58,6 +58,13 @@ type Deps struct {
 	// Pool runs document ingestion (River on the same Postgres); without
 	// it, or without Inference, the document routes are off.
 	Pool *pgxpool.Pool
+	// Connectors builds a mail or calendar Source per kind; with Pool, the
+	// connector routes and sync jobs are on.
+	Connectors map[connectors.Kind]connectors.SourceFactory
+	// ConnectorsStrict refuses private, loopback and link-local addresses
+	// to connectors even with the simulated enclave (tests of the real
+	// policy); with a real enclave they are always refused.
+	ConnectorsStrict bool
 	// ConnectorReader, when set, is what the assistant's tools read of the
 	// users' mail and calendar accounts (tests); otherwise they read the
 	// connector service's.
@@ -70,6 +77,8 @@ type Server struct {
 	*echo.Echo
 	chat *chat.Service
 	docs *rag.Service
+	// Connectors syncs mail and calendars; nil when off.
+	Connectors *connectors.Service
 }
 
 // Drain lets running answers finish until ctx ends, then interrupts them,
@@ -79,6 +88,9 @@ func (s *Server) Drain(ctx context.Context) {
 	s.chat.Shutdown(ctx)
 	if s.docs != nil {
 		_ = s.docs.Stop(ctx)
+	}
+	if s.Connectors != nil {
+		_ = s.Connectors.Stop(ctx)
 	}
 }
 
@@ -146,6 +158,10 @@ func New(d Deps) (*Server, error) {
 			return nil, fmt.Errorf("web: %w", err)
 		}
 	}
+	conns, err := newConnectors(d)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
 	chatOpts := chat.Options{Now: d.Now, Log: d.Log}
 	if docs != nil {
 		chatOpts.Documents = chatDocuments{docs}
@@ -154,8 +170,15 @@ func New(d Deps) (*Server, error) {
 		chatOpts.Memory = chatMemory{svc: memories.Service, backend: d.Inference}
 	}
 	var assistantTools *tools.Executor
-	if d.ConnectorReader != nil {
-		assistantTools = tools.New(d.ConnectorReader, d.Store, tools.Options{Now: d.Now, Log: d.Log, Zone: userZone})
+	var reader connectors.Reader
+	switch {
+	case d.ConnectorReader != nil:
+		reader = d.ConnectorReader
+	case conns != nil:
+		reader = conns
+	}
+	if reader != nil {
+		assistantTools = tools.New(reader, d.Store, tools.Options{Now: d.Now, Log: d.Log, Zone: userZone})
 		chatOpts.Tools = assistantTools
 	}
 	chatSvc := chat.New(d.Store, d.Backend, chatOpts)
@@ -277,6 +300,22 @@ func New(d Deps) (*Server, error) {
 		app.GET("/passages/:id", pageH.Passage, handlers.RequireUser)
 	}
 
+	if conns != nil {
+		connH := &handlers.Connectors{Service: conns}
+		apiGroup.GET("/connectors", connH.List, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.GET("/connectors/:id", connH.Get, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.POST("/connectors", connH.Create, handlers.RequireScope(auth.ScopeWrite))
+		apiGroup.POST("/connectors/:id/sync", connH.Sync, handlers.RequireScope(auth.ScopeWrite))
+		apiGroup.DELETE("/connectors/:id", connH.Delete, handlers.RequireScope(auth.ScopeWrite))
+		connPage := &handlers.ConnectionsPage{Pages: pages, Service: conns, Now: d.Now}
+		cg := app.Group("/connections", handlers.RequireUser)
+		cg.GET("", connPage.Index)
+		cg.POST("", connPage.Create)
+		cg.GET("/:id", connPage.Row)
+		cg.POST("/:id/sync", connPage.Sync)
+		cg.POST("/:id/delete", connPage.Delete)
+	}
+
 	if assistantTools != nil {
 		proposals := &handlers.Proposals{Pages: pages, Actions: assistantTools}
 		app.POST("/proposals/:id/confirm", proposals.Confirm, handlers.RequireUser)
@@ -314,7 +353,7 @@ func New(d Deps) (*Server, error) {
 	s.POST("/account/delete/begin", settings.DeleteAccountBegin)
 	s.POST("/account/delete/finish", settings.DeleteAccountFinish)
 
-	return &Server{Echo: e, chat: chatSvc, docs: docs}, nil
+	return &Server{Echo: e, chat: chatSvc, docs: docs, Connectors: conns}, nil
 }
 
 // uploadRoute names the document upload a request goes to ("" for any

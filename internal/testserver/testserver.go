@@ -43,6 +43,11 @@ type Options struct {
 	Verifier inference.ReportVerifier
 	// ConnectorReader, when set, is what the assistant's tools read.
 	ConnectorReader connectors.Reader
+	// Connectors builds mail and calendar sources by kind; nil: none.
+	Connectors map[connectors.Kind]connectors.SourceFactory
+	// ConnectorsStrict refuses private and loopback addresses to
+	// connectors as a real enclave does.
+	ConnectorsStrict bool
 }
 
 // Start runs the app until the test ends.
@@ -95,8 +100,8 @@ func Start(t testing.TB, opt Options) *Server {
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		Reporter: attestation.NewReporter(enc.Provider, signers, backends.Attestor), Pool: pool,
-		ReadyChecks:     []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}},
-		ConnectorReader: opt.ConnectorReader})
+		Connectors: opt.Connectors, ConnectorsStrict: opt.ConnectorsStrict, ConnectorReader: opt.ConnectorReader,
+		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}}})
 	if err != nil {
 		t.Fatal(err)
 	}
