@@ -68,7 +68,7 @@ func itemLine(m map[string]any) (string, bool) {
 		}
 		return line, true
 	case m["subject"] != nil:
-		line := fmt.Sprintf("- %s, from %s, %s", str(m["subject"]), str(m["from"]), str(m["date"]))
+		line := fmt.Sprintf("- %s, from %s, %s (id %s)", str(m["subject"]), str(m["from"]), str(m["date"]), str(m["id"]))
 		if text := str(m["text"]); text != "" {
 			line += ": " + cut(text, 300)
 		} else if s := str(m["snippet"]); s != "" {
