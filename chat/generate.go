@@ -21,7 +21,7 @@ const (
 // generate streams one answer, commits it every CommitEvery while it
 // streams, and commits the end state. It runs on its own context: only
 // Stop or a shutdown ends it early.
-func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation, answer store.Message, prompt []Prompt, title titling, recall bool) {
+func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation, answer store.Message, prompt []Prompt, title titling, recall, useTools bool) {
 	defer s.wg.Done()
 	defer l.cancel()
 	log := s.opt.Log.With("conversation", conv.ID, "message", answer.ID)
@@ -40,10 +40,7 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	if conv.Documents != "" && s.opt.Documents != nil {
 		prompt, fromDocuments = s.withSources(ctx, conv.UserID, answer.ID, conv.Documents, prompt)
 	}
-	receipt, err := s.stream(ctx, conv.Model, prompt, func(delta string) error {
-		l.append(delta)
-		return nil
-	})
+	receipt, usedTools, err := s.answer(ctx, l, conv, answer.ID, prompt, useTools)
 	close(streamDone)
 	<-committed
 
@@ -86,7 +83,7 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 	if status == store.StatusComplete && recall && answer.ParentID != nil {
 		if last := lastUserTurn(prompt); last >= 0 {
 			s.learn(Exchange{UserID: conv.UserID, ConversationID: conv.ID, MessageID: *answer.ParentID, Model: conv.Model,
-				UserMessage: prompt[last].Content, Answer: snap.Content, FromDocuments: fromDocuments})
+				UserMessage: prompt[last].Content, Answer: snap.Content, FromDocuments: fromDocuments || usedTools})
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	openai "github.com/sashabaranov/go-openai"
+
 	"confidant/inference"
 	"confidant/store"
 )
@@ -42,11 +44,29 @@ func (b *InferenceBackend) StreamProven(ctx context.Context, model string, promp
 	if window := b.Catalog.Window(ctx, model); window > 0 {
 		msgs = inference.TrimToWindow(msgs, window, replyReserve)
 	}
+	return b.send(ctx, inference.ChatRequest{Model: model, Messages: msgs}, onDelta)
+}
+
+// StreamTools implements ToolBackend: one round of an answer that may
+// call tools, through the same verified-backend gate as every answer.
+func (b *InferenceBackend) StreamTools(ctx context.Context, model string, msgs []inference.Message, tools []openai.Tool, onDelta func(string) error) (inference.Result, error) {
+	if window := b.Catalog.Window(ctx, model); window > 0 {
+		msgs = inference.TrimToWindow(msgs, window, replyReserve)
+	}
+	req := inference.ChatRequest{Model: model, Messages: msgs}
+	if len(tools) > 0 {
+		req.Tools, req.ToolChoice = tools, "auto"
+	}
+	return b.send(ctx, req, onDelta)
+}
+
+// send streams one request, passing content deltas on.
+func (b *InferenceBackend) send(ctx context.Context, req inference.ChatRequest, onDelta func(string) error) (inference.Result, error) {
 	stream := b.Client.Stream
 	if b.Attestor != nil {
 		stream = b.Attestor.Stream
 	}
-	res, err := stream(ctx, inference.ChatRequest{Model: model, Messages: msgs}, func(d inference.Delta) error {
+	res, err := stream(ctx, req, func(d inference.Delta) error {
 		if d.Content == "" {
 			return nil
 		}

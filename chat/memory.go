@@ -33,9 +33,10 @@ type Exchange struct {
 	Model          string
 	UserMessage    string
 	Answer         string
-	// FromDocuments says the answer was built on document passages: text
-	// the user did not write, which may try to plant "facts". Only what the
-	// user asked to be remembered is learned from such an exchange.
+	// FromDocuments says the answer was built on document passages, or on
+	// mail and events its tools read: text the user did not write, which
+	// may try to plant "facts". Only what the user asked to be remembered
+	// is learned from such an exchange.
 	FromDocuments bool
 }
 

@@ -67,6 +67,10 @@ type Options struct {
 	FollowPoll time.Duration
 	Now        func() time.Time
 	Log        *slog.Logger
+
+	// Tools, when set, lets app answers use the user's connected mail and
+	// calendar accounts (with a Backend that is a ToolBackend).
+	Tools Tools
 }
 
 // Service is the chat domain. Generations run on a context of their own,
@@ -171,7 +175,7 @@ func (s *Service) SendWith(ctx context.Context, userID, conversationID uuid.UUID
 	if err != nil {
 		return Sent{}, err
 	}
-	p := plan{recall: true}
+	p := plan{recall: true, tools: true}
 	if conversationID == uuid.Nil {
 		model := nc.Model
 		if model == "" {
@@ -238,7 +242,7 @@ func (s *Service) Edit(ctx context.Context, userID, messageID uuid.UUID, content
 	if p.prior, err = s.store.Messages(ctx, userID, m.ConversationID); err != nil {
 		return Sent{}, err
 	}
-	p.recall = true
+	p.recall, p.tools = true, true
 	user := s.userTurn(p.conv, m.ParentID, content)
 	p.add = []store.Message{user}
 	answer, err := s.commitAndStart(ctx, p, user.ID)
@@ -261,7 +265,7 @@ func (s *Service) Regenerate(ctx context.Context, userID, assistantID uuid.UUID)
 	if s.streaming(m.ID) {
 		return store.Message{}, ErrBusy
 	}
-	p := plan{recall: true}
+	p := plan{recall: true, tools: true}
 	if p.conv, err = s.conversation(ctx, userID, m.ConversationID); err != nil {
 		return store.Message{}, err
 	}
@@ -286,6 +290,9 @@ type plan struct {
 	// recall reads and teaches memory: app chats do, API chats (which
 	// bring their own context) and temporary chats do not.
 	recall bool
+	// tools offers the user's connected accounts' tools: app chats do,
+	// API chats do not.
+	tools bool
 }
 
 // commitAndStart commits p's turns and an empty streaming answer under
@@ -310,7 +317,7 @@ func (s *Service) commitAndStart(ctx context.Context, p plan, parent uuid.UUID) 
 	if instructions != "" {
 		prompt = append([]Prompt{{Role: store.RoleSystem, Content: instructions}}, prompt...)
 	}
-	genCtx, cancel := context.WithCancel(s.base)
+	genCtx, cancel := context.WithCancel(carryZone(ctx, s.base))
 	l := newLive(p.conv.UserID, cancel, store.StatusStreaming)
 	s.hub.add(answer.ID, l)
 	s.wg.Add(1)
@@ -322,7 +329,7 @@ func (s *Service) commitAndStart(ctx context.Context, p plan, parent uuid.UUID) 
 		}
 	}
 	recall := p.recall && !p.conv.Temporary && s.opt.Memory != nil
-	go s.generate(genCtx, l, p.conv, answer, prompt, title, recall)
+	go s.generate(genCtx, l, p.conv, answer, prompt, title, recall, p.tools)
 	return answer, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"confidant/chat"
+	"confidant/connectors/tools"
 	"confidant/store"
 	"confidant/views"
 )
@@ -38,6 +39,9 @@ type Chat struct {
 	// Documents lists the user's documents a chat can answer from; nil
 	// when documents are off.
 	Documents DocumentLister
+	// Proposals words the times of proposal cards; nil when no account
+	// can be connected.
+	Proposals ProposalActions
 }
 
 // DocumentLister lists a user's documents (rag.Service).
@@ -219,8 +223,24 @@ func (h *Chat) attachContext(ctx context.Context, userID uuid.UUID, turns []view
 	if err != nil {
 		return err
 	}
+	used, err := h.Store.MessageTools(ctx, userID, ids)
+	if err != nil {
+		return err
+	}
+	proposals, err := h.Store.MessageProposals(ctx, userID, ids)
+	if err != nil {
+		return err
+	}
+	loc := time.UTC
+	if h.Proposals != nil {
+		loc = h.Proposals.Zone(ctx, userID)
+	}
 	for i := range turns {
 		id, _ := uuid.Parse(turns[i].ID)
+		turns[i].Activity = activity(used[id])
+		for _, p := range proposals[id] {
+			turns[i].Proposals = append(turns[i].Proposals, ProposalView(p, loc))
+		}
 		for _, m := range memories[id] {
 			turns[i].Memories = append(turns[i].Memories, m.Text)
 		}
@@ -230,6 +250,17 @@ func (h *Chat) attachContext(ctx context.Context, userID uuid.UUID, turns []view
 		}
 	}
 	return nil
+}
+
+// activity words the tools an answer used, each once, in order.
+func activity(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if a := tools.Activity(n); !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // html renders markdown; a renderer failure shows the text escaped.

@@ -124,6 +124,9 @@ type streamEvent struct {
 	// Sources is the list of passages the answer cites, rendered, with
 	// the last event.
 	Sources string `json:"sources,omitempty"`
+	// Tools is what the answer did with the user's accounts (the tools it
+	// used, its proposal cards), rendered, with the last event.
+	Tools string `json:"tools,omitempty"`
 }
 
 // Stream sends a running answer as server-sent events: the whole answer
@@ -175,6 +178,7 @@ func (h *Chat) Stream(c echo.Context) error {
 		if final {
 			ev.Text = s.Content
 			ev.Memories, ev.Sources = h.contextHTML(c, user.ID, msgID)
+			ev.Tools = h.toolsHTML(c, user.ID, msgID)
 		}
 		data, err := json.Marshal(ev)
 		if err != nil {
@@ -250,6 +254,23 @@ func (h *Chat) contextHTML(c echo.Context, userID, msgID uuid.UUID) (memories, s
 		sources = render(views.TurnSources(turn[0].Sources))
 	}
 	return memories, sources
+}
+
+// toolsHTML renders what an answer did with the user's accounts ("" for
+// nothing, or when it cannot be read: the answer matters more).
+func (h *Chat) toolsHTML(c echo.Context, userID, msgID uuid.UUID) string {
+	turn := []views.TurnView{{ID: msgID.String(), Role: store.RoleAssistant}}
+	if err := h.attachContext(c.Request().Context(), userID, turn); err != nil {
+		return ""
+	}
+	if len(turn[0].Activity) == 0 && len(turn[0].Proposals) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	if err := views.TurnTools(h.Pages.Page(c, "", ""), turn[0].Activity, turn[0].Proposals).Render(c.Request().Context(), &b); err != nil {
+		return ""
+	}
+	return b.String()
 }
 
 // SetDocuments sets which documents a conversation answers from.

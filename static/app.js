@@ -418,6 +418,13 @@
 
   // ---- Local time ---------------------------------------------------------
 
+  // The browser's time zone, so the assistant's "today" is the person's.
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (/^[A-Za-z0-9/_+-]{1,64}$/.test(zone || '')) {
+      document.cookie = 'confidant_tz=' + zone + '; path=/; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');
+    }
+  } catch (_) { /* the server's zone is used */ }
   let timeFormat = null; // stays null without Intl: the server's text is kept
   try { timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }); } catch (_) { /* keep */ }
 
@@ -531,6 +538,12 @@
         if (mems && data.memories) mems.outerHTML = data.memories; // rendered and escaped on the server
         var srcs = turn.querySelector('[data-sources]');
         if (srcs && data.sources) srcs.outerHTML = data.sources; // rendered and escaped on the server
+        var tools = turn.querySelector('[data-tools]');
+        if (tools && data.tools) {
+          tools.outerHTML = data.tools; // rendered and escaped on the server
+          var fresh = turn.querySelector('[data-tools]');
+          if (fresh && window.htmx) window.htmx.process(fresh);
+        }
         // The answer's verification badge loads now that it has ended.
         var slot = turn.querySelector('[data-badge-slot]');
         if (slot && window.htmx) window.htmx.trigger(slot, 'answer-ended');

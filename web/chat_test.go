@@ -39,7 +39,7 @@ func lastAnswerStream(t *testing.T, conv, page string) string {
 type sseEvent struct {
 	ID, Event string
 	Data      struct {
-		HTML, Status, Notice, Text, Memories, Sources string
+		HTML, Status, Notice, Text, Memories, Sources, Tools string
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"confidant/chat"
 	"confidant/config"
 	"confidant/connectors"
+	"confidant/connectors/tools"
 	"confidant/handlers"
 	"confidant/inference"
 	"confidant/memory"
@@ -72,6 +73,10 @@ type Deps struct {
 	// Transfer moves accounts between forks (docs/fork-transfer.md); nil
 	// turns its routes off.
 	Transfer *TransferDeps
+	// ConnectorReader, when set, is what the assistant's tools read of the
+	// users' mail and calendar accounts (tests); otherwise they read the
+	// connector service's.
+	ConnectorReader connectors.Reader
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -189,6 +194,18 @@ func New(d Deps) (*Server, error) {
 	if d.Inference != nil {
 		chatOpts.Memory = chatMemory{svc: memories.Service, backend: d.Inference}
 	}
+	var assistantTools *tools.Executor
+	var reader connectors.Reader
+	switch {
+	case d.ConnectorReader != nil:
+		reader = d.ConnectorReader
+	case conns != nil:
+		reader = conns
+	}
+	if reader != nil {
+		assistantTools = tools.New(reader, d.Store, tools.Options{Now: d.Now, Log: d.Log, Zone: userZone})
+		chatOpts.Tools = assistantTools
+	}
 	chatSvc := chat.New(d.Store, d.Backend, chatOpts)
 	md := markdown.New(markdown.Options{Logger: d.Log})
 	codeCSS, err := md.CSS("github", "github-dark")
@@ -199,6 +216,9 @@ func New(d Deps) (*Server, error) {
 	chatH := &handlers.Chat{Pages: pages, Service: chatSvc, Store: d.Store, Markdown: md, Models: d.Models, Now: d.Now}
 	if docs != nil {
 		chatH.Documents = docs
+	}
+	if assistantTools != nil {
+		chatH.Proposals = assistantTools
 	}
 	pages.Conversations = chatH.SidebarFor
 	responses := attestation.NewResponses(d.Store, d.Reporter.Signers(), d.Now)
@@ -248,7 +268,7 @@ func New(d Deps) (*Server, error) {
 	e.GET("/verifier", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/verifier/") })
 	e.GET("/verifier/*", echo.WrapHandler(http.StripPrefix("/verifier", verifier.Handler())))
 
-	app := e.Group("", csrf(d.Config.Secure()), noStore, authH.LoadSession)
+	app := e.Group("", csrf(d.Config.Secure()), noStore, authH.LoadSession, browserZone)
 	app.GET("/", chatH.New)
 	app.GET("/attestation", home.Attestation)
 	app.GET("/attestation/messages/:id", chatH.AnswerEvidence, handlers.RequireUser)
@@ -357,6 +377,12 @@ func New(d Deps) (*Server, error) {
 		cg.GET("/:id", connPage.Row)
 		cg.POST("/:id/sync", connPage.Sync)
 		cg.POST("/:id/delete", connPage.Delete)
+	}
+
+	if assistantTools != nil {
+		proposals := &handlers.Proposals{Pages: pages, Actions: assistantTools}
+		app.POST("/proposals/:id/confirm", proposals.Confirm, handlers.RequireUser)
+		app.POST("/proposals/:id/dismiss", proposals.Dismiss, handlers.RequireUser)
 	}
 
 	s := app.Group("/settings", handlers.RequireUser)

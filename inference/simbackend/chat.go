@@ -108,6 +108,17 @@ func (s *Server) plan(req chatRequest, m Model) (plan, error) {
 	if d.failAfter != nil {
 		p.failAfter = *d.failAfter
 	}
+	results, afterTools, err := trailingToolResults(req.Messages)
+	if err != nil {
+		return plan{}, err
+	}
+	if afterTools { // answer from the results; the user's tool directive was served
+		p.tokens = splitTokens(toolAnswer(results))
+		if limit >= 0 && limit < len(p.tokens) {
+			p.tokens, p.finish = p.tokens[:limit], "length"
+		}
+		return p, nil
+	}
 	if d.tool != nil {
 		p.tool = d.tool
 		p.tokens = fragments(d.tool.args, 8)

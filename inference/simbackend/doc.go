@@ -13,7 +13,10 @@
 //	                                   (non-streaming: HTTP 500)
 //	[[sim:tool=NAME {"json":"args"}]]  answer with a call of tool NAME
 //
-// A message asking to "say X" or "repeat: X" is answered with X.
+// A message asking to "say X" or "repeat: X" is answered with X. A request
+// whose last messages are tool results is answered with a summary quoting
+// their key fields (summaries and times, subjects, free slots, proposals),
+// whatever the last user message asks.
 //
 // Its quotes are not TDX quotes: they start with enclave.SimulatedQuoteMagic
 // and can never verify as hardware evidence.

@@ -21,6 +21,13 @@ func (m *canaryMailbox) fill(folder, subject, body, summary, place string) {
 	m.folder, m.subject, m.body, m.summary, m.at = folder, subject, body, summary, place
 }
 
+// subjectNow is the subject of the message the source hands out.
+func (m *canaryMailbox) subjectNow() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.subject
+}
+
 func (m *canaryMailbox) sources() map[connectors.Kind]connectors.SourceFactory {
 	return map[connectors.Kind]connectors.SourceFactory{connectors.KindIMAP: func(connectors.Settings, connectors.Dialer, connectors.TokenSaver) (connectors.Source, error) {
 		return m, nil

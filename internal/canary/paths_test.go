@@ -41,6 +41,11 @@ type tb interface {
 	Fatalf(format string, args ...any)
 }
 
+var (
+	mailIDPattern   = regexp.MustCompile(`\(id ([0-9a-f-]{36})\)`)
+	proposalPattern = regexp.MustCompile(`/proposals/([0-9a-f-]{36})/confirm`)
+)
+
 // paths lists every path that stores user content. Add yours here.
 var paths = []path{
 	{"connector credentials, synced mail and events", func(t tb, e *env) {
@@ -61,6 +66,34 @@ var paths = []path{
 				t.Fatalf("the connector never synced")
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+	}},
+	{"assistant tools: the tools an answer used, a proposed reply and its outcome", func(t tb, e *env) {
+		subject := e.mailbox.subjectNow()
+		res, _ := e.c.PostForm("/c", url.Values{"content": {`Find it [[sim:tool=search_mail {"query":"` + subject + `"}]]`}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("send: %d", res.StatusCode)
+		}
+		conv := res.Header.Get("Location")
+		e.waitAnswers(conv)
+		_, page := e.c.Get(conv)
+		m := mailIDPattern.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("the search found no message")
+		}
+		res, _ = e.c.PostForm(conv+"/messages", url.Values{"content": {`Reply [[sim:tool=propose_reply {"mail_id":"` + m[1] + `","text":"` + e.mark("reply-text") + `"}]]`}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("send: %d", res.StatusCode)
+		}
+		e.waitAnswers(conv)
+		_, page = e.c.Get(conv)
+		p := proposalPattern.FindStringSubmatch(page)
+		if p == nil {
+			t.Fatalf("no proposal card")
+		}
+		// This mailbox cannot store drafts: the outcome is an error, stored too.
+		if res, _ := e.c.PostForm("/proposals/"+p[1]+"/confirm", nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("confirm: %d", res.StatusCode)
 		}
 	}},
 	{"passkey name", func(t tb, e *env) {

@@ -42,6 +42,8 @@ type Options struct {
 	// Verifier judges the backends' attestation reports; nil means the
 	// app's own (web.NewReportVerifier).
 	Verifier inference.ReportVerifier
+	// ConnectorReader, when set, is what the assistant's tools read.
+	ConnectorReader connectors.Reader
 	// Connectors builds mail and calendar sources by kind; nil: none.
 	Connectors map[connectors.Kind]connectors.SourceFactory
 	// ConnectorsStrict refuses private and loopback addresses to
@@ -114,7 +116,7 @@ func Start(t testing.TB, opt Options) *Server {
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		Reporter: reporter, Pool: pool, Transfer: transferDeps,
-		Connectors: opt.Connectors, ConnectorsStrict: opt.ConnectorsStrict,
+		Connectors: opt.Connectors, ConnectorsStrict: opt.ConnectorsStrict, ConnectorReader: opt.ConnectorReader,
 		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}}})
 	if err != nil {
 		t.Fatal(err)
