@@ -1,0 +1,422 @@
+// Package fakegraph is a local stand-in for the Microsoft identity
+// platform (OAuth 2.0 v2.0 endpoints) and Microsoft Graph mail and
+// calendar, speaking their wire formats (@odata.nextLink and
+// @odata.deltaLink paging, @removed entries, error bodies, Retry-After),
+// with knobs to add and delete items, expire tokens, force a 429 and
+// invalidate delta tokens. All endpoints hang off one base URL.
+package fakegraph
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"confidant/internal/fakeoauth"
+)
+
+// GraphPath is the Graph API root under the base URL.
+const GraphPath = "/v1.0"
+
+// Client credentials the fake accepts.
+const (
+	ClientID     = "00000000-fake-4000-8000-graphclient0"
+	ClientSecret = "fake-graph-secret"
+)
+
+// graphTime is how Graph writes a dateTimeTimeZone's dateTime.
+const graphTime = "2006-01-02T15:04:05.0000000"
+
+// Server is a running fake Microsoft 365.
+type Server struct {
+	*httptest.Server
+	OAuth   *fakeoauth.Authority
+	Account string
+
+	mu       sync.Mutex
+	seq      uint64
+	messages []*item // the Inbox
+	events   []*item
+	drafts   []map[string]any
+	minDelta uint64 // delta tokens older than this answer 410
+	limited  int
+	requests map[string]int
+	maxPage  int
+}
+
+// item is a message or an event with its change sequence.
+type item struct {
+	ID      string
+	Body    map[string]any
+	seq     uint64
+	removed bool
+}
+
+// New starts a fake Microsoft 365 for account until the test ends.
+func New(t interface{ Cleanup(func()) }, account string) *Server {
+	s := &Server{OAuth: fakeoauth.New(ClientID, ClientSecret), Account: account, requests: map[string]int{}, maxPage: 10}
+	s.OAuth.RotateRefresh = true
+	s.OAuth.ErrorBody = func(code, description string) any {
+		return map[string]any{"error": code, "error_description": "AADSTS70000: " + description,
+			"error_codes": []int{70000}, "timestamp": time.Now().UTC().Format("2006-01-02 15:04:05Z"),
+			"trace_id": "00000000-0000-0000-0000-000000000000", "correlation_id": "00000000-0000-0000-0000-000000000000"}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{tenant}/oauth2/v2.0/authorize", s.OAuth.Authorize)
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.OAuth.Token)
+	mux.HandleFunc("GET "+GraphPath+"/me", s.api(s.me))
+	mux.HandleFunc("GET "+GraphPath+"/me/mailFolders/{folder}/messages/delta", s.api(s.messageDelta))
+	mux.HandleFunc("GET "+GraphPath+"/me/calendarView/delta", s.api(s.eventDelta))
+	mux.HandleFunc("POST "+GraphPath+"/me/messages", s.api(s.createMessage))
+	mux.HandleFunc("POST "+GraphPath+"/me/events", s.api(s.createEvent))
+	s.Server = httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests[r.Method+" "+r.URL.Path]++
+		s.mu.Unlock()
+		if !s.OAuth.Valid(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
+			graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
+			return
+		}
+		s.mu.Lock()
+		limited := s.limited > 0
+		if limited {
+			s.limited--
+		}
+		s.mu.Unlock()
+		if limited {
+			w.Header().Set("Retry-After", "1")
+			graphError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// RateLimit makes the next n API requests answer 429 with Retry-After: 1.
+func (s *Server) RateLimit(n int) { s.mu.Lock(); s.limited = n; s.mu.Unlock() }
+
+// Requests counts the API requests served for "METHOD /path".
+func (s *Server) Requests(route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[route]
+}
+
+// Message is a message to put in the Inbox.
+type Message struct {
+	Subject string
+	From    string // an address
+	To      []string
+	HTML    string
+	Text    string // used when HTML is empty
+}
+
+// AddMessage puts a message in the Inbox and returns its id.
+func (s *Server) AddMessage(m Message) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	id := fmt.Sprintf("AAMkAGI2TG93AAA%04d=", s.seq)
+	body := map[string]any{"contentType": "text", "content": m.Text}
+	if m.HTML != "" {
+		body = map[string]any{"contentType": "html", "content": m.HTML}
+	}
+	var to []map[string]any
+	for _, a := range m.To {
+		to = append(to, recipient(a))
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	s.messages = append(s.messages, &item{ID: id, seq: s.seq, Body: map[string]any{
+		"@odata.etag": fmt.Sprintf(`W/"CQAAABYAAAA%d"`, s.seq), "id": id, "subject": m.Subject,
+		"receivedDateTime": now, "sentDateTime": now, "hasAttachments": false, "isRead": false, "isDraft": false,
+		"internetMessageId": fmt.Sprintf("<msg%d@example.com>", s.seq), "parentFolderId": "AQMkInbox",
+		"body": body, "bodyPreview": "", "from": recipient(m.From), "sender": recipient(m.From),
+		"toRecipients": to, "ccRecipients": []any{},
+	}})
+	return id
+}
+
+// DeleteMessage removes a message from the Inbox.
+func (s *Server) DeleteMessage(id string) { s.remove(s.messages, id) }
+
+// Event is an occurrence to put in the calendar.
+type Event struct {
+	ID      string // "" to make one up; an existing id changes that event
+	Subject string
+	Start   time.Time
+	End     time.Time
+	AllDay  bool
+	Type    string // singleInstance (default), occurrence, exception
+}
+
+// AddEvent adds or changes an event and returns its id.
+func (s *Server) AddEvent(e Event) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	if e.ID == "" {
+		e.ID = fmt.Sprintf("AAMkAGI2Event%04d=", s.seq)
+	}
+	if e.Type == "" {
+		e.Type = "singleInstance"
+	}
+	body := map[string]any{"id": e.ID, "subject": e.Subject, "isAllDay": e.AllDay, "isCancelled": false, "type": e.Type,
+		"iCalUId":  "040000008200E00074C5B7101A82E008" + strings.TrimSuffix(e.ID, "="),
+		"start":    map[string]string{"dateTime": e.Start.UTC().Format(graphTime), "timeZone": "UTC"},
+		"end":      map[string]string{"dateTime": e.End.UTC().Format(graphTime), "timeZone": "UTC"},
+		"location": map[string]string{"displayName": ""}, "body": map[string]string{"contentType": "html", "content": ""},
+		"organizer": recipient(s.Account), "attendees": []any{}, "originalStartTimeZone": "UTC"}
+	s.put(&s.events, &item{ID: e.ID, seq: s.seq, Body: body})
+	return e.ID
+}
+
+// DeleteEvent removes an event.
+func (s *Server) DeleteEvent(id string) { s.remove(s.events, id) }
+
+// Events returns the bodies of the events that are not deleted.
+func (s *Server) Events() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []map[string]any
+	for _, e := range s.events {
+		if !e.removed {
+			out = append(out, e.Body)
+		}
+	}
+	return out
+}
+
+// Drafts returns the messages created as drafts.
+func (s *Server) Drafts() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.drafts)
+}
+
+// InvalidateDeltaTokens makes every delta link issued so far answer 410.
+func (s *Server) InvalidateDeltaTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	s.minDelta = s.seq
+}
+
+func (s *Server) put(list *[]*item, it *item) {
+	if i := slices.IndexFunc(*list, func(x *item) bool { return x.ID == it.ID }); i >= 0 {
+		(*list)[i] = it
+		return
+	}
+	*list = append(*list, it)
+}
+
+func (s *Server) remove(list []*item, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, it := range list {
+		if it.ID == id && !it.removed {
+			s.seq++
+			it.removed, it.seq = true, s.seq
+		}
+	}
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+		"id": "87d349ed-44d7-43e1-9a83-5f2406dee5bd", "displayName": "Alice", "mail": s.Account, "userPrincipalName": s.Account})
+}
+
+// deltaState is what the fake's skip and delta tokens carry.
+type deltaState struct {
+	Since  uint64 `json:"s"`           // changes after this sequence (0: a full round)
+	Upto   uint64 `json:"u"`           // the round's snapshot
+	Offset int    `json:"o"`           // items already sent in this round
+	Start  string `json:"a,omitempty"` // calendarView window
+	End    string `json:"b,omitempty"`
+}
+
+func encodeToken(st deltaState) string {
+	b, _ := json.Marshal(st)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeToken(tok string) (deltaState, bool) {
+	var st deltaState
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	return st, err == nil && json.Unmarshal(b, &st) == nil
+}
+
+func (s *Server) messageDelta(w http.ResponseWriter, r *http.Request) {
+	if f := r.PathValue("folder"); !strings.EqualFold(f, "inbox") {
+		graphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
+		return
+	}
+	s.delta(w, r, &s.messages, nil)
+}
+
+func (s *Server) eventDelta(w http.ResponseWriter, r *http.Request) {
+	s.delta(w, r, &s.events, func(st *deltaState, it *item) bool {
+		start, end := dateTimeOf(it.Body["start"]), dateTimeOf(it.Body["end"])
+		from, _ := time.Parse(time.RFC3339, st.Start)
+		to, _ := time.Parse(time.RFC3339, st.End)
+		return end.After(from) && start.Before(to)
+	})
+}
+
+// delta serves a delta query: a first round (no token) sends every item,
+// a round from a delta token sends what changed since, deletions as
+// @removed; pages link with $skiptoken, the last page has a $deltatoken.
+func (s *Server) delta(w http.ResponseWriter, r *http.Request, list *[]*item, inWindow func(*deltaState, *item) bool) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var st deltaState
+	switch {
+	case q.Get("$deltatoken") != "":
+		var ok bool
+		if st, ok = decodeToken(q.Get("$deltatoken")); !ok || st.Since < s.minDelta {
+			graphError(w, http.StatusGone, "SyncStateNotFound", "The sync state generation is not found. Please start the sync over.")
+			return
+		}
+		st.Upto, st.Offset = s.seq, 0
+	case q.Get("$skiptoken") != "":
+		var ok bool
+		if st, ok = decodeToken(q.Get("$skiptoken")); !ok {
+			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid skip token.")
+			return
+		}
+	default:
+		st = deltaState{Upto: s.seq}
+		if inWindow != nil {
+			st.Start, st.End = q.Get("startDateTime"), q.Get("endDateTime")
+			if _, err := time.Parse(time.RFC3339, st.Start); err != nil {
+				graphError(w, http.StatusBadRequest, "ErrorInvalidParameter", "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.")
+				return
+			}
+			if _, err := time.Parse(time.RFC3339, st.End); err != nil {
+				graphError(w, http.StatusBadRequest, "ErrorInvalidParameter", "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.")
+				return
+			}
+		}
+	}
+	var changed []map[string]any
+	for _, it := range *list {
+		if it.seq <= st.Since || it.seq > st.Upto {
+			continue
+		}
+		switch {
+		case it.removed && st.Since == 0:
+		case it.removed:
+			changed = append(changed, map[string]any{"id": it.ID, "@removed": map[string]string{"reason": "deleted"}})
+		case inWindow == nil || inWindow(&st, it):
+			changed = append(changed, it.Body)
+		}
+	}
+	size := s.maxPage
+	if p := r.Header.Get("Prefer"); strings.Contains(p, "odata.maxpagesize=") {
+		v := p[strings.Index(p, "odata.maxpagesize=")+len("odata.maxpagesize="):]
+		if i := strings.IndexAny(v, ", "); i >= 0 {
+			v = v[:i]
+		}
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			size = n
+		}
+	}
+	from := min(st.Offset, len(changed))
+	end := min(from+size, len(changed))
+	body := map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.message)", "value": changed[from:end]}
+	link := *r.URL
+	link.Scheme, link.Host = "http", r.Host
+	if end < len(changed) {
+		next := st
+		next.Offset = end
+		link.RawQuery = url.Values{"$skiptoken": {encodeToken(next)}}.Encode()
+		body["@odata.nextLink"] = link.String()
+	} else {
+		link.RawQuery = url.Values{"$deltatoken": {encodeToken(deltaState{Since: st.Upto, Start: st.Start, End: st.End})}}.Encode()
+		body["@odata.deltaLink"] = link.String()
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
+	var m map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		graphError(w, http.StatusBadRequest, "RequestBodyRead", "Cannot read the request body.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	m["id"] = fmt.Sprintf("AAMkAGI2Draft%04d=", s.seq)
+	m["isDraft"] = true
+	s.drafts = append(s.drafts, m)
+	writeJSON(w, http.StatusCreated, m)
+}
+
+func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) {
+	var e map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&e); err != nil {
+		graphError(w, http.StatusBadRequest, "RequestBodyRead", "Cannot read the request body.")
+		return
+	}
+	start, ok1 := e["start"].(map[string]any)
+	end, ok2 := e["end"].(map[string]any)
+	if !ok1 || !ok2 || start["dateTime"] == nil || end["dateTime"] == nil {
+		graphError(w, http.StatusBadRequest, "ErrorInvalidRequest", "Your request can't be completed. The start and end times are required.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	id := fmt.Sprintf("AAMkAGI2Event%04d=", s.seq)
+	e["id"] = id
+	e["type"] = "singleInstance"
+	s.put(&s.events, &item{ID: id, seq: s.seq, Body: e})
+	writeJSON(w, http.StatusCreated, e)
+}
+
+// dateTimeOf reads a dateTimeTimeZone (in UTC, as the fake keeps them).
+func dateTimeOf(v any) time.Time {
+	var dt string
+	switch m := v.(type) {
+	case map[string]string:
+		dt = m["dateTime"]
+	case map[string]any:
+		dt, _ = m["dateTime"].(string)
+	}
+	for _, layout := range []string{graphTime, "2006-01-02T15:04:05", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, dt); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func recipient(addr string) map[string]any {
+	return map[string]any{"emailAddress": map[string]string{"name": strings.Split(addr, "@")[0], "address": addr}}
+}
+
+func graphError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": message,
+		"innerError": map[string]string{"date": time.Now().UTC().Format(time.RFC3339), "request-id": "00000000-0000-0000-0000-000000000000"}}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
