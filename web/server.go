@@ -19,6 +19,7 @@ import (
 	"confidant/auth"
 	"confidant/chat"
 	"confidant/config"
+	"confidant/connectors"
 	"confidant/handlers"
 	"confidant/inference"
 	"confidant/memory"
@@ -56,6 +57,12 @@ type Deps struct {
 	// Pool runs document ingestion (River on the same Postgres); without
 	// it, or without Inference, the document routes are off.
 	Pool *pgxpool.Pool
+	// ConnectOAuth stores an account connected through OAuth (the
+	// connectors service's Connect); nil makes the callback refuse.
+	ConnectOAuth handlers.ConnectOAuth
+	// OAuthDial is the guarded dialer for the OAuth providers; nil dials
+	// plainly.
+	OAuthDial connectors.Dialer
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -262,6 +269,10 @@ func New(d Deps) (*Server, error) {
 		dg.POST("/collections/:id/delete", pageH.DeleteCollection)
 		app.GET("/passages/:id", pageH.Passage, handlers.RequireUser)
 	}
+
+	oauthH := &handlers.ConnectorsOAuth{Pages: pages, Flow: newOAuthFlow(d), Connect: d.ConnectOAuth, Log: d.Log}
+	app.GET("/connections/oauth/:kind/start", oauthH.Start, handlers.RequireUser)
+	app.GET(oauthCallbackPath, oauthH.Callback, handlers.RequireUser)
 
 	s := app.Group("/settings", handlers.RequireUser)
 	s.GET("", settings.Index)

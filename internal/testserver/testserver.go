@@ -40,6 +40,9 @@ type Options struct {
 	// Verifier judges the backends' attestation reports; nil means the
 	// app's own (web.NewReportVerifier).
 	Verifier inference.ReportVerifier
+	// ConnectOAuth stores accounts connected through OAuth; nil: the
+	// callback refuses to connect.
+	ConnectOAuth handlers.ConnectOAuth
 }
 
 // Start runs the app until the test ends.
@@ -92,7 +95,8 @@ func Start(t testing.TB, opt Options) *Server {
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		Reporter: attestation.NewReporter(enc.Provider, signers, backends.Attestor), Pool: pool,
-		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}}})
+		ReadyChecks:  []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}},
+		ConnectOAuth: opt.ConnectOAuth})
 	if err != nil {
 		t.Fatal(err)
 	}
