@@ -188,7 +188,7 @@ func TestMailFullThenIncremental(t *testing.T) {
 		t.Errorf("3 messages with page size 2 came in %d batches; want paging", h.sink.batches)
 	}
 	p := h.sink.mail[plain]
-	if p.From != `"Bob Example" <bob@example.org>` || p.MessageID != "lunch-1@example.org" || p.Folder != "INBOX" ||
+	if p.From != "Bob Example <bob@example.org>" || p.MessageID != "lunch-1@example.org" || p.Folder != "INBOX" ||
 		!strings.Contains(p.Text, "usual place at noon") || !p.Date.Equal(time.Date(2026, 11, 24, 8, 15, 0, 0, time.UTC)) {
 		t.Errorf("plain message = %+v", p)
 	}

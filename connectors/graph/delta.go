@@ -87,10 +87,7 @@ type emailAddress struct {
 }
 
 func (e emailAddress) String() string {
-	if e.EmailAddress.Name == "" || e.EmailAddress.Name == e.EmailAddress.Address {
-		return e.EmailAddress.Address
-	}
-	return strconv.Quote(e.EmailAddress.Name) + " <" + e.EmailAddress.Address + ">"
+	return mailtext.Address(e.EmailAddress.Name, e.EmailAddress.Address)
 }
 
 type itemBody struct {

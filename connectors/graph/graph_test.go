@@ -153,7 +153,7 @@ func TestMailDelta(t *testing.T) {
 		t.Errorf("%d batches: the nextLink was not followed page by page", h.sink.batches)
 	}
 	m := h.sink.mail[first]
-	if m.Text != "Draft attached.\nComments by Friday" || m.From != `"bob" <bob@contoso.example>` || len(m.To) != 1 || m.Folder != "Inbox" || m.MessageID == "" || m.Date.IsZero() {
+	if m.Text != "Draft attached.\nComments by Friday" || m.From != "bob <bob@contoso.example>" || len(m.To) != 1 || m.Folder != "Inbox" || m.MessageID == "" || m.Date.IsZero() {
 		t.Errorf("message = %+v", m)
 	}
 

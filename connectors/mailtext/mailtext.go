@@ -34,7 +34,7 @@ func Parse(raw []byte) (connectors.Mail, error) {
 	defer r.Close()
 	h := r.Header
 	if from, err := h.AddressList("From"); err == nil && len(from) > 0 {
-		m.From = from[0].String()
+		m.From = Address(from[0].Name, from[0].Address)
 	} else {
 		m.From, _ = h.Text("From")
 	}
@@ -92,9 +92,19 @@ func addresses(h mail.Header, key string) []string {
 	}
 	out := make([]string, 0, len(list))
 	for _, a := range list {
-		out = append(out, a.String())
+		out = append(out, Address(a.Name, a.Address))
 	}
 	return out
+}
+
+// Address writes a decoded address as a person reads it: "Name <addr>",
+// or the bare address when there is no name.
+func Address(name, addr string) string {
+	name = strings.TrimSpace(name)
+	if name == "" || name == addr {
+		return addr
+	}
+	return name + " <" + addr + ">"
 }
 
 // FromHTML returns the visible text of an HTML body: scripts, styles and
@@ -155,8 +165,9 @@ func truncate(s string) string {
 // Compose writes a draft as a raw RFC 5322 message (UTF-8 text, 8bit).
 func Compose(from string, d connectors.Draft, date string) []byte {
 	var b bytes.Buffer
+	oneLine := strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace // no header injection
 	header := func(k, v string) {
-		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v) // no header injection
+		v = oneLine(v)
 		if v != "" {
 			b.WriteString(k + ": " + v + "\r\n")
 		}
@@ -164,7 +175,7 @@ func Compose(from string, d connectors.Draft, date string) []byte {
 	header("From", from)
 	header("To", strings.Join(d.To, ", "))
 	header("Cc", strings.Join(d.Cc, ", "))
-	header("Subject", mime.QEncoding.Encode("utf-8", d.Subject))
+	header("Subject", mime.QEncoding.Encode("utf-8", oneLine(d.Subject)))
 	header("Date", date)
 	if d.InReplyTo != "" {
 		header("In-Reply-To", "<"+d.InReplyTo+">")

@@ -35,6 +35,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	settings connectors.Settings
+	unsaved  bool // settings hold renewed tokens that save has not taken yet
 }
 
 // NewClient returns a client for the tokens in s. save, if not nil, gets
@@ -99,6 +100,9 @@ func (c *Client) send(req *http.Request, token string) (*http.Response, error) {
 func (c *Client) token(ctx context.Context, force bool) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.saveUnsaved(ctx); err != nil {
+		return "", err
+	}
 	s := c.settings
 	if !force && s.AccessToken != "" && (s.TokenExpiry.IsZero() || c.now().Add(refreshEarly).Before(s.TokenExpiry)) {
 		return s.AccessToken, nil
@@ -122,13 +126,26 @@ func (c *Client) token(ctx context.Context, force bool) (string, error) {
 		s.RefreshToken = tok.RefreshToken // Microsoft rotates it on every use
 	}
 	s.TokenExpiry = tok.Expiry.UTC()
-	if c.save != nil {
-		if err := c.save(ctx, s); err != nil {
-			return "", fmt.Errorf("oauth refresh: save tokens: %w", err)
-		}
+	// Kept even if saving fails: a rotated refresh token is the only one
+	// that still works, so saving it is retried before the next request.
+	c.settings, c.unsaved = s, true
+	if err := c.saveUnsaved(ctx); err != nil {
+		return "", err
 	}
-	c.settings = s
 	return s.AccessToken, nil
+}
+
+// saveUnsaved hands renewed tokens to the TokenSaver; c.mu is held.
+func (c *Client) saveUnsaved(ctx context.Context) error {
+	if !c.unsaved || c.save == nil {
+		c.unsaved = false
+		return nil
+	}
+	if err := c.save(ctx, c.settings); err != nil {
+		return fmt.Errorf("oauth refresh: save tokens: %w", err)
+	}
+	c.unsaved = false
+	return nil
 }
 
 // Revoke asks the provider to revoke the refresh token (which, at Google,

@@ -30,6 +30,7 @@ type Authority struct {
 	now      func() time.Time
 	ttl      time.Duration
 	deny     bool
+	reject   bool
 	codes    map[string]*grant
 	access   map[string]accessToken
 	refresh  map[string]bool // live refresh tokens
@@ -72,6 +73,10 @@ func (a *Authority) SetAccessTTL(d time.Duration) { a.mu.Lock(); a.ttl = d; a.mu
 // person declines consent.
 func (a *Authority) Deny(deny bool) { a.mu.Lock(); a.deny = deny; a.mu.Unlock() }
 
+// RejectAccessTokens makes the API refuse every access token, even fresh
+// ones (as when the app's access was blocked by an administrator).
+func (a *Authority) RejectAccessTokens(reject bool) { a.mu.Lock(); a.reject = reject; a.mu.Unlock() }
+
 // ExpireAccessTokens makes every access token issued so far invalid.
 func (a *Authority) ExpireAccessTokens() {
 	a.mu.Lock()
@@ -107,7 +112,7 @@ func (a *Authority) Valid(r *http.Request) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	at, found := a.access[token]
-	if !ok || !found || !a.now().Before(at.expires) {
+	if !ok || !found || !a.now().Before(at.expires) || a.reject {
 		a.counts.RefusedRequests++
 		return false
 	}
