@@ -395,6 +395,16 @@ func TestTokens(t *testing.T) {
 			t.Error("something was stored after the grant was revoked")
 		}
 	})
+	t.Run("access refused after one refresh is auth_failed", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.g.OAuth.RejectAccessTokens(true)
+		err := h.src.Sync(context.Background(), nil, h.sink)
+		var ce *connectors.Error
+		if !errors.As(err, &ce) || ce.Code != "auth_failed" || h.g.OAuth.Counts().Refreshes != 1 {
+			t.Fatalf("sync: %v after %d refreshes", err, h.g.OAuth.Counts().Refreshes)
+		}
+	})
 	t.Run("revoke on disconnect", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)

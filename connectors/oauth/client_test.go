@@ -3,7 +3,9 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,6 +87,30 @@ func TestClient(t *testing.T) {
 		c := oauth.NewClient(p, connectors.Settings{Kind: connectors.KindGmail, AccessToken: "x", TokenExpiry: time.Now().Add(-time.Hour)}, nil, nil, nil)
 		if _, err := get(c); !errors.Is(err, oauth.ErrReauth) {
 			t.Fatalf("Do: %v", err)
+		}
+	})
+
+	t.Run("dials only through the injected dialer", func(t *testing.T) {
+		s := tokensFor(t, g, p)
+		var dials atomic.Int32
+		dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return nil, errors.New("refused by the guard")
+		}
+		c := oauth.NewClient(p, s, dial, nil, nil)
+		if _, err := get(c); err == nil || dials.Load() == 0 {
+			t.Fatalf("Do through a refusing dialer: %v after %d dials", err, dials.Load())
+		}
+		flow := oauth.NewFlow([]oauth.Provider{p}, &memStates{}, redirect, dial, nil)
+		user := newID()
+		authURL, err := flow.Start(context.Background(), user, connectors.KindGmail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back := authorize(t, authURL)
+		before := dials.Load()
+		if _, err := flow.Finish(context.Background(), user, back.Get("state"), back.Get("code")); !errors.Is(err, oauth.ErrExchange) || dials.Load() == before {
+			t.Fatalf("Finish through a refusing dialer: %v", err)
 		}
 	})
 
