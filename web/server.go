@@ -271,7 +271,7 @@ func New(d Deps) (*Server, error) {
 	}
 
 	oauthH := &handlers.ConnectorsOAuth{Pages: pages, Flow: newOAuthFlow(d), Connect: d.ConnectOAuth, Log: d.Log}
-	app.GET("/connections/oauth/:kind/start", oauthH.Start, handlers.RequireUser)
+	app.GET("/connections/oauth/:kind/start", oauthH.Start, handlers.RequireUser, authRateLimit(authPerSec, authBurst))
 	app.GET(oauthCallbackPath, oauthH.Callback, handlers.RequireUser)
 
 	s := app.Group("/settings", handlers.RequireUser)

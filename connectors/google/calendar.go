@@ -44,6 +44,7 @@ type eventList struct {
 // syncCalendar brings c.Calendar up to date: by syncToken when it has one
 // (410 Gone means a full sync), else by listing the window's occurrences.
 func (s *Source) syncCalendar(ctx context.Context, c *cursor, sink connectors.Sink) error {
+	done := 0
 	for {
 		full := c.Calendar.SyncToken == "" || c.Calendar.TimeMin != ""
 		q := url.Values{"singleEvents": {"true"}, "maxResults": {strconv.Itoa(s.opts.PageSize)}}
@@ -85,7 +86,8 @@ func (s *Source) syncCalendar(ctx context.Context, c *cursor, sink connectors.Si
 			c.Calendar = calendarCursor{SyncToken: list.NextSyncToken}
 		}
 		b.Cursor = c.encode()
-		b.Progress = connectors.Progress{Done: len(b.Events) + len(b.Removed)}
+		done += len(list.Items)
+		b.Progress = connectors.Progress{Done: done}
 		if err := sink.Apply(ctx, b); err != nil {
 			return err
 		}

@@ -22,7 +22,8 @@ var (
 	ErrNotOffered = errors.New("oauth: this kind of account is not offered")
 	// ErrBadState: the state is unknown, used, expired or another user's.
 	ErrBadState = errors.New("oauth: unknown, used or expired state")
-	// ErrExchange: the provider refused the code or could not be reached.
+	// ErrExchange: the provider refused the code, could not be reached,
+	// or would not say which account the tokens are for.
 	ErrExchange = errors.New("oauth: the provider refused the authorization code")
 )
 
@@ -121,7 +122,7 @@ func (f *Flow) Finish(ctx context.Context, userID uuid.UUID, state, code string)
 	s := connectors.Settings{Kind: p.Kind, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenExpiry: tok.Expiry.UTC()}
 	if p.Account != nil {
 		if s.Account, err = p.Account(ctx, f.client, tok.AccessToken); err != nil {
-			return connectors.Settings{}, fmt.Errorf("oauth finish: account: %w", err)
+			return connectors.Settings{}, fmt.Errorf("%w: asking for the account: %v", ErrExchange, err)
 		}
 	}
 	return s, nil
