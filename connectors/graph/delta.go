@@ -108,13 +108,14 @@ type message struct {
 	ReceivedDateTime  time.Time      `json:"receivedDateTime"`
 	InternetMessageID string         `json:"internetMessageId"`
 	IsRead            bool           `json:"isRead"`
+	HasAttachments    bool           `json:"hasAttachments"`
 	Body              itemBody       `json:"body"`
 	From              *emailAddress  `json:"from"`
 	ToRecipients      []emailAddress `json:"toRecipients"`
 	CcRecipients      []emailAddress `json:"ccRecipients"`
 }
 
-const mailSelect = "subject,receivedDateTime,internetMessageId,isRead,body,from,toRecipients,ccRecipients"
+const mailSelect = "subject,receivedDateTime,internetMessageId,isRead,hasAttachments,body,from,toRecipients,ccRecipients"
 
 func (s *Source) syncMail(ctx context.Context, c *cursor, sink connectors.Sink) error {
 	start := s.ep.graph + "/me/mailFolders/inbox/messages/delta?" + url.Values{"$select": {mailSelect}}.Encode()
@@ -138,9 +139,40 @@ func (s *Source) syncMail(ctx context.Context, c *cursor, sink connectors.Sink) 
 		if m.IsRead {
 			out.Flags = []string{`\Seen`}
 		}
+		if m.HasAttachments {
+			var err error
+			if out.Attachments, err = s.attachments(ctx, m.ID); err != nil {
+				return err
+			}
+		}
 		b.Mail = append(b.Mail, out)
 		return nil
 	})
+}
+
+// attachments lists a message's attachments (names, types, sizes; not
+// their bytes). A message deleted meanwhile has none.
+func (s *Source) attachments(ctx context.Context, messageID string) ([]connectors.Attachment, error) {
+	var list struct {
+		Value []struct {
+			Name        string `json:"name"`
+			ContentType string `json:"contentType"`
+			Size        int64  `json:"size"`
+		} `json:"value"`
+	}
+	u := s.ep.graph + "/me/messages/" + url.PathEscape(messageID) + "/attachments?" + url.Values{"$select": {"name,contentType,size"}}.Encode()
+	err := s.call(ctx, http.MethodGet, u, nil, nil, &list)
+	if errors.Is(err, errNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, orServer(err)
+	}
+	out := make([]connectors.Attachment, 0, len(list.Value))
+	for _, a := range list.Value {
+		out = append(out, connectors.Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size})
+	}
+	return out, nil
 }
 
 type dateTimeZone struct {

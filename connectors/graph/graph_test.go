@@ -142,7 +142,8 @@ func TestMailDelta(t *testing.T) {
 	h := newHarness(t)
 	first := h.f.AddMessage(fakegraph.Message{Subject: "Quarterly plan", From: "bob@contoso.example", To: []string{"alice@contoso.example"},
 		HTML: "<html><body><p>Draft attached.</p><script>x()</script><p>Comments by Friday</p></body></html>"})
-	h.f.AddMessage(fakegraph.Message{Subject: "Lunch", From: "carol@contoso.example", Text: "Noon?"})
+	lunch := h.f.AddMessage(fakegraph.Message{Subject: "Lunch", From: "carol@contoso.example", Text: "Noon?",
+		Attachments: []fakegraph.Attachment{{Name: "menu.pdf", ContentType: "application/pdf", Size: 5120}}})
 	h.f.AddMessage(fakegraph.Message{Subject: "Badge", From: "it@contoso.example", Text: "Pick it up"})
 
 	h.sync(t)
@@ -155,6 +156,10 @@ func TestMailDelta(t *testing.T) {
 	m := h.sink.mail[first]
 	if m.Text != "Draft attached.\nComments by Friday" || m.From != "bob <bob@contoso.example>" || len(m.To) != 1 || m.Folder != "Inbox" || m.MessageID == "" || m.Date.IsZero() {
 		t.Errorf("message = %+v", m)
+	}
+	if a := h.sink.mail[lunch].Attachments; len(a) != 1 || a[0] != (connectors.Attachment{Name: "menu.pdf", ContentType: "application/pdf", Size: 5120}) ||
+		len(m.Attachments) != 0 {
+		t.Errorf("attachments = %+v", a)
 	}
 
 	deltas := h.f.Requests("GET /v1.0/me/mailFolders/inbox/messages/delta")

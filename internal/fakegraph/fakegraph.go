@@ -40,15 +40,16 @@ type Server struct {
 	OAuth   *fakeoauth.Authority
 	Account string
 
-	mu       sync.Mutex
-	seq      uint64
-	messages []*item // the Inbox
-	events   []*item
-	drafts   []map[string]any
-	minDelta uint64 // delta tokens older than this answer 410
-	limited  int
-	requests map[string]int
-	maxPage  int
+	mu          sync.Mutex
+	seq         uint64
+	messages    []*item // the Inbox
+	events      []*item
+	drafts      []map[string]any
+	attachments map[string][]map[string]any // by message id
+	minDelta    uint64                      // delta tokens older than this answer 410
+	limited     int
+	requests    map[string]int
+	maxPage     int
 }
 
 // item is a message or an event with its change sequence.
@@ -61,7 +62,7 @@ type item struct {
 
 // New starts a fake Microsoft 365 for account until the test ends.
 func New(t interface{ Cleanup(func()) }, account string) *Server {
-	s := &Server{OAuth: fakeoauth.New(ClientID, ClientSecret), Account: account, requests: map[string]int{}, maxPage: 10}
+	s := &Server{OAuth: fakeoauth.New(ClientID, ClientSecret), Account: account, requests: map[string]int{}, maxPage: 10, attachments: map[string][]map[string]any{}}
 	s.OAuth.RotateRefresh = true
 	s.OAuth.ErrorBody = func(code, description string) any {
 		return map[string]any{"error": code, "error_description": "AADSTS70000: " + description,
@@ -74,6 +75,7 @@ func New(t interface{ Cleanup(func()) }, account string) *Server {
 	mux.HandleFunc("GET "+GraphPath+"/me", s.api(s.me))
 	mux.HandleFunc("GET "+GraphPath+"/me/mailFolders/{folder}/messages/delta", s.api(s.messageDelta))
 	mux.HandleFunc("GET "+GraphPath+"/me/calendarView/delta", s.api(s.eventDelta))
+	mux.HandleFunc("GET "+GraphPath+"/me/messages/{id}/attachments", s.api(s.listAttachments))
 	mux.HandleFunc("POST "+GraphPath+"/me/messages", s.api(s.createMessage))
 	mux.HandleFunc("POST "+GraphPath+"/me/events", s.api(s.createEvent))
 	s.Server = httptest.NewServer(mux)
@@ -123,6 +125,15 @@ type Message struct {
 	To      []string
 	HTML    string
 	Text    string // used when HTML is empty
+	// Attachments are files attached to the message: name, type, size.
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to a message.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Size        int
 }
 
 // AddMessage puts a message in the Inbox and returns its id.
@@ -140,9 +151,15 @@ func (s *Server) AddMessage(m Message) string {
 		to = append(to, recipient(a))
 	}
 	now := time.Now().UTC().Format(time.RFC3339)
+	var files []map[string]any
+	for i, a := range m.Attachments {
+		files = append(files, map[string]any{"@odata.type": "#microsoft.graph.fileAttachment", "id": fmt.Sprintf("AAMkAtt%d", i),
+			"name": a.Name, "contentType": a.ContentType, "size": a.Size, "isInline": false})
+	}
+	s.attachments[id] = files
 	s.messages = append(s.messages, &item{ID: id, seq: s.seq, Body: map[string]any{
 		"@odata.etag": fmt.Sprintf(`W/"CQAAABYAAAA%d"`, s.seq), "id": id, "subject": m.Subject,
-		"receivedDateTime": now, "sentDateTime": now, "hasAttachments": false, "isRead": false, "isDraft": false,
+		"receivedDateTime": now, "sentDateTime": now, "hasAttachments": len(files) > 0, "isRead": false, "isDraft": false,
 		"internetMessageId": fmt.Sprintf("<msg%d@example.com>", s.seq), "parentFolderId": "AQMkInbox",
 		"body": body, "bodyPreview": "", "from": recipient(m.From), "sender": recipient(m.From),
 		"toRecipients": to, "ccRecipients": []any{},
@@ -350,6 +367,20 @@ func (s *Server) delta(w http.ResponseWriter, r *http.Request, list *[]*item, in
 		body["@odata.deltaLink"] = link.String()
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) listAttachments(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	files, ok := s.attachments[r.PathValue("id")]
+	if !ok {
+		graphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
+		return
+	}
+	if files == nil {
+		files = []map[string]any{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/messages('x')/attachments", "value": files})
 }
 
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
