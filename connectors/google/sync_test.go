@@ -320,18 +320,24 @@ func TestCalendarSync(t *testing.T) {
 func TestRateLimits(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name   string
-		status int
-		n      int
-		want   string // "" for a sync that succeeds after waiting
+		name    string
+		status  int
+		n       int
+		maxWait time.Duration
+		want    string // "" for a sync that succeeds after waiting
 	}{
-		{"429 waited out", http.StatusTooManyRequests, 2, ""},
-		{"403 rateLimitExceeded waited out", http.StatusForbidden, 1, ""},
-		{"429 persisting", http.StatusTooManyRequests, 10, "rate_limited"},
+		{"429 waited out", http.StatusTooManyRequests, 2, 0, ""},
+		{"403 rateLimitExceeded waited out", http.StatusForbidden, 1, 0, ""},
+		{"429 persisting", http.StatusTooManyRequests, 10, 0, "rate_limited"},
+		{"Retry-After longer than a sync waits", http.StatusTooManyRequests, 1, 500 * time.Millisecond, "rate_limited"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
+			if tc.maxWait != 0 {
+				h.opts.MaxWait = tc.maxWait
+				h.src = h.open(t, h.src.Settings())
+			}
 			h.g.AddMessage(mail("one"), "INBOX")
 			h.g.RateLimit(tc.n, tc.status)
 			err := h.src.Sync(context.Background(), nil, h.sink)
@@ -349,6 +355,9 @@ func TestRateLimits(t *testing.T) {
 				var rl *oauth.RateLimited
 				if !errors.As(err, &rl) || rl.RetryAfter != time.Second {
 					t.Errorf("rate limit cause: %v", err)
+				}
+				if tc.maxWait != 0 && len(h.sleeps) != 0 {
+					t.Errorf("waited %v for a Retry-After longer than MaxWait", h.sleeps)
 				}
 			}
 		})
