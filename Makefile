@@ -28,6 +28,7 @@ bench: provision build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./rag
 	$(GO) run ./internal/loadgen -bin ./$(BIN)
 	$(GO) run ./internal/chatbench -bin ./$(BIN)
+	CONFIDANT_BENCH=1 $(GO) test -count=1 -run TestThroughput -v ./connectors/imap
 
 build: generate verifier
 	CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/confidant

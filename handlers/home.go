@@ -8,10 +8,12 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"confidant/connectors"
 	"confidant/enclave"
 	"confidant/enclave/evidence"
 	"confidant/inference"
@@ -55,6 +57,13 @@ func (h *Home) Attestation(c echo.Context) error {
 		d.AppError = "The enclave could not describe this app right now; its measurements are not shown."
 	} else {
 		d.App = appFacts(info)
+	}
+	for _, k := range connectors.Policy() {
+		caps := make([]string, len(k.Capabilities))
+		for i, c := range k.Capabilities {
+			caps[i] = string(c)
+		}
+		d.ConnectorPolicy = append(d.ConnectorPolicy, views.Fact{Label: string(k.Kind) + " (" + strings.Join(caps, ", ") + ")", Value: k.Summary})
 	}
 	if h.Backends != nil {
 		for i, v := range h.Backends.Verdicts() {

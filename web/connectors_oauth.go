@@ -1,11 +1,16 @@
 package web
 
 import (
+	"context"
+
+	"github.com/google/uuid"
+
 	"confidant/config"
 	"confidant/connectors"
 	"confidant/connectors/google"
 	"confidant/connectors/graph"
 	"confidant/connectors/oauth"
+	"confidant/handlers"
 )
 
 // oauthCallbackPath is where the providers send the browser back; it is
@@ -24,10 +29,36 @@ func graphOptions(c *config.Config) graph.Options {
 }
 
 // newOAuthFlow is the authorization code flow for the providers that have
-// a client id configured.
-func newOAuthFlow(d Deps) *oauth.Flow {
+// a client id configured. It dials through the connectors' guard.
+func newOAuthFlow(d Deps, conns *connectors.Service) *oauth.Flow {
 	providers := []oauth.Provider{google.Provider(googleOptions(d.Config)), graph.Provider(graphOptions(d.Config))}
-	return oauth.NewFlow(providers, d.Store, d.Config.Origin.String()+oauthCallbackPath, d.OAuthDial, d.Now)
+	dial := d.OAuthDial
+	if dial == nil && conns != nil {
+		dial = conns.Dial
+	}
+	return oauth.NewFlow(providers, d.Store, d.Config.Origin.String()+oauthCallbackPath, dial, d.Now)
+}
+
+// oauthConnect is what the callback connects an account with: Deps'
+// ConnectOAuth when a test sets one, else the connectors service.
+func oauthConnect(d Deps, conns *connectors.Service) handlers.ConnectOAuth {
+	if d.ConnectOAuth != nil || conns == nil {
+		return d.ConnectOAuth
+	}
+	return func(ctx context.Context, userID uuid.UUID, s connectors.Settings) (uuid.UUID, error) {
+		c, err := conns.Connect(ctx, userID, s)
+		return c.ID, err
+	}
+}
+
+// withOAuthFactories adds the configured OAuth kinds' factories to the
+// given ones (which win, so tests can put in their own).
+func withOAuthFactories(given map[connectors.Kind]connectors.SourceFactory, c *config.Config) map[connectors.Kind]connectors.SourceFactory {
+	out := OAuthFactories(c)
+	for k, f := range given {
+		out[k] = f
+	}
+	return out
 }
 
 // OAuthFactories returns the source factories of the OAuth kinds that are

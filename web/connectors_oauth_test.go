@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -176,16 +177,30 @@ func TestConnectOAuthHandlers(t *testing.T) {
 	})
 }
 
-func TestConnectOAuthWithoutService(t *testing.T) {
+// TestConnectOAuthThroughService connects through the connectors service:
+// the account is stored, its first sync reads the fake's mail and event.
+func TestConnectOAuthThroughService(t *testing.T) {
 	t.Parallel()
 	g := fakegoogle.New(t, "alice@example.com")
+	g.AddMessage([]byte("From: bob@example.org\r\nSubject: Hello from the fake\r\n\r\nHi Alice\r\n"), "INBOX")
 	srv := testserver.Start(t, testserver.Options{Env: map[string]string{
 		"CONFIDANT_GOOGLE_CLIENT_ID": fakegoogle.ClientID, "CONFIDANT_GOOGLE_CLIENT_SECRET": fakegoogle.ClientSecret,
 		"CONFIDANT_GOOGLE_BASE_URL": g.URL}})
 	alice := testclient.New(t, srv)
 	alice.SignUp(softauthn.New(srv.URL), "alice", "Alice")
-	res, body := alice.Get(toProvider(t, alice, g, srv.URL))
-	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "nothing was kept") {
-		t.Fatalf("callback without a connect service: %d", res.StatusCode)
+	res, _ := alice.Get(toProvider(t, alice, g, srv.URL))
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/connections") {
+		t.Fatalf("callback: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, page := alice.Get("/connections")
+		if strings.Contains(page, "alice@example.com") && strings.Contains(page, "1 item") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the connected account did not sync its message; page:\n%s", page)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -63,6 +63,13 @@ type Deps struct {
 	// OAuthDial is the guarded dialer for the OAuth providers; nil dials
 	// plainly.
 	OAuthDial connectors.Dialer
+	// Connectors builds a mail or calendar Source per kind; with Pool, the
+	// connector routes and sync jobs are on.
+	Connectors map[connectors.Kind]connectors.SourceFactory
+	// ConnectorsStrict refuses private, loopback and link-local addresses
+	// to connectors even with the simulated enclave (tests of the real
+	// policy); with a real enclave they are always refused.
+	ConnectorsStrict bool
 }
 
 // Server is the assembled app: the echo instance and what must be drained
@@ -71,6 +78,8 @@ type Server struct {
 	*echo.Echo
 	chat *chat.Service
 	docs *rag.Service
+	// Connectors syncs mail and calendars; nil when off.
+	Connectors *connectors.Service
 }
 
 // Drain lets running answers finish until ctx ends, then interrupts them,
@@ -80,6 +89,9 @@ func (s *Server) Drain(ctx context.Context) {
 	s.chat.Shutdown(ctx)
 	if s.docs != nil {
 		_ = s.docs.Stop(ctx)
+	}
+	if s.Connectors != nil {
+		_ = s.Connectors.Stop(ctx)
 	}
 }
 
@@ -146,6 +158,10 @@ func New(d Deps) (*Server, error) {
 		if err := docs.Start(context.Background()); err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
+	}
+	conns, err := newConnectors(d)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
 	}
 	chatOpts := chat.Options{Now: d.Now, Log: d.Log}
 	if docs != nil {
@@ -270,7 +286,23 @@ func New(d Deps) (*Server, error) {
 		app.GET("/passages/:id", pageH.Passage, handlers.RequireUser)
 	}
 
-	oauthH := &handlers.ConnectorsOAuth{Pages: pages, Flow: newOAuthFlow(d), Connect: d.ConnectOAuth, Log: d.Log}
+	if conns != nil {
+		connH := &handlers.Connectors{Service: conns}
+		apiGroup.GET("/connectors", connH.List, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.GET("/connectors/:id", connH.Get, handlers.RequireScope(auth.ScopeRead))
+		apiGroup.POST("/connectors", connH.Create, handlers.RequireScope(auth.ScopeWrite))
+		apiGroup.POST("/connectors/:id/sync", connH.Sync, handlers.RequireScope(auth.ScopeWrite))
+		apiGroup.DELETE("/connectors/:id", connH.Delete, handlers.RequireScope(auth.ScopeWrite))
+		connPage := &handlers.ConnectionsPage{Pages: pages, Service: conns, Now: d.Now}
+		cg := app.Group("/connections", handlers.RequireUser)
+		cg.GET("", connPage.Index)
+		cg.POST("", connPage.Create)
+		cg.GET("/:id", connPage.Row)
+		cg.POST("/:id/sync", connPage.Sync)
+		cg.POST("/:id/delete", connPage.Delete)
+	}
+
+	oauthH := &handlers.ConnectorsOAuth{Pages: pages, Flow: newOAuthFlow(d, conns), Connect: oauthConnect(d, conns), Log: d.Log}
 	app.GET("/connections/oauth/:kind/start", oauthH.Start, handlers.RequireUser, authRateLimit(authPerSec, authBurst))
 	app.GET(oauthCallbackPath, oauthH.Callback, handlers.RequireUser)
 
@@ -305,7 +337,7 @@ func New(d Deps) (*Server, error) {
 	s.POST("/account/delete/begin", settings.DeleteAccountBegin)
 	s.POST("/account/delete/finish", settings.DeleteAccountFinish)
 
-	return &Server{Echo: e, chat: chatSvc, docs: docs}, nil
+	return &Server{Echo: e, chat: chatSvc, docs: docs, Connectors: conns}, nil
 }
 
 // uploadRoute names the document upload a request goes to ("" for any

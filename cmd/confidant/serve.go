@@ -114,7 +114,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout, stderr io.Wr
 		Config: cfg, Store: st, Log: log, Version: version, Commit: commit, EnclaveMode: enclaveMode,
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		Reporter: attestation.NewReporter(enc.Provider, signers, backends.Attestor), Pool: pool,
-		ConnectOAuth: nil, // the connectors service's Connect, once it lands
+		Connectors: connectorSources(),
 		ReadyChecks: []handlers.ReadinessCheck{
 			{Name: "database", Check: st.Ping},
 			{Name: "enclave", Check: func(ctx context.Context) error { _, err := enc.Provider.Info(ctx); return err }},

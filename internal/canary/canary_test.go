@@ -24,7 +24,8 @@ func TestCanariesNeverStoredOrLogged(t *testing.T) {
 	if _, err := exec.LookPath("pg_dump"); err != nil {
 		t.Fatal("pg_dump not found: `make test` installs postgresql-client")
 	}
-	srv := testserver.Start(t, testserver.Options{})
+	mailbox := &canaryMailbox{}
+	srv := testserver.Start(t, testserver.Options{Connectors: mailbox.sources()})
 	var canaries []string
 	mark := func(name string) string {
 		s := fmt.Sprintf("Canary-%s-%d-q7Zx", name, len(canaries))
@@ -41,7 +42,7 @@ func TestCanariesNeverStoredOrLogged(t *testing.T) {
 	codes := out.RecoveryCodes
 	canaries = append(canaries, codes...)
 	secret := func(s string) { canaries = append(canaries, s) }
-	e := &env{c: c, device: device, mark: mark, secret: secret, codes: &codes, user: username}
+	e := &env{c: c, device: device, mark: mark, secret: secret, codes: &codes, user: username, mailbox: mailbox}
 
 	for _, p := range paths {
 		t.Run(p.name, func(t *testing.T) { p.write(t, e) })

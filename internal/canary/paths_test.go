@@ -24,6 +24,8 @@ type env struct {
 	secret func(s string)           // registers a string derived from user content for the scan
 	codes  *[]string                // recovery codes from sign-up
 	user   string
+	// mailbox is what the test's mail and calendar source hands out.
+	mailbox *canaryMailbox
 }
 
 // path is one way user content enters the store.
@@ -40,6 +42,26 @@ type tb interface {
 
 // paths lists every path that stores user content. Add yours here.
 var paths = []path{
+	{"connector credentials, synced mail and events", func(t tb, e *env) {
+		e.mailbox.fill(e.mark("mail-folder"), e.mark("mail-subject"), e.mark("mail-body"), e.mark("event-summary"), e.mark("event-place"))
+		e.c.Get("/connections")
+		res, body := e.c.PostForm("/connections", url.Values{"kind": {"imap"}, "host": {"imap.example.org"}, "security": {"tls"},
+			"username": {e.mark("connector-user")}, "password": {e.mark("connector-password")}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("connect: %d %s", res.StatusCode, body)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			_, page := e.c.Get("/connections")
+			if strings.Contains(page, `data-status="idle"`) && strings.Contains(page, "2 items") {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the connector never synced")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}},
 	{"passkey name", func(t tb, e *env) {
 		e.c.Get("/settings/passkeys")
 		e.c.Ceremony("/settings/passkeys/begin", map[string]string{"name": e.mark("passkey-name")}, "/settings/passkeys/finish",

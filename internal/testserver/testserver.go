@@ -17,6 +17,7 @@ import (
 
 	"confidant/attestation"
 	"confidant/config"
+	"confidant/connectors"
 	"confidant/enclave"
 	"confidant/handlers"
 	"confidant/inference"
@@ -40,6 +41,11 @@ type Options struct {
 	// Verifier judges the backends' attestation reports; nil means the
 	// app's own (web.NewReportVerifier).
 	Verifier inference.ReportVerifier
+	// Connectors builds mail and calendar sources by kind; nil: none.
+	Connectors map[connectors.Kind]connectors.SourceFactory
+	// ConnectorsStrict refuses private and loopback addresses to
+	// connectors as a real enclave does.
+	ConnectorsStrict bool
 	// ConnectOAuth stores accounts connected through OAuth; nil: the
 	// callback refuses to connect.
 	ConnectOAuth handlers.ConnectOAuth
@@ -95,6 +101,7 @@ func Start(t testing.TB, opt Options) *Server {
 	app, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Version: "test", Commit: "test", EnclaveMode: string(enc.Provider.Kind()),
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		Reporter: attestation.NewReporter(enc.Provider, signers, backends.Attestor), Pool: pool,
+		Connectors: opt.Connectors, ConnectorsStrict: opt.ConnectorsStrict,
 		ReadyChecks:  []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}},
 		ConnectOAuth: opt.ConnectOAuth})
 	if err != nil {
