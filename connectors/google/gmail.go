@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"confidant/connectors"
+	"confidant/connectors/mailparse"
 	"confidant/connectors/mailtext"
 )
 
@@ -191,11 +192,7 @@ func (s *Source) message(ctx context.Context, id string) (connectors.Mail, error
 	if err != nil {
 		return connectors.Mail{}, &connectors.Error{Code: "server", Message: "Google sent a message Confidant could not decode.", Err: err}
 	}
-	m, err := mailtext.Parse(raw)
-	if err != nil {
-		// Keep what the headers gave; a broken body must not stop the sync.
-		m.Text = ""
-	}
+	m := mailparse.Parse(raw, mailparse.Options{}) // never fails: a broken body keeps its headers
 	m.Resource = rm.ID
 	m.Folder = folderOf(rm.LabelIDs)
 	m.Flags = slices.Clone(rm.LabelIDs)

@@ -193,7 +193,7 @@ func TestMailFullThenIncremental(t *testing.T) {
 		t.Errorf("plain message = %+v", p)
 	}
 	hm := h.sink.mail[htmlID]
-	if hm.Text != "Soup of the day: lentils\nDessert: tarte" || len(hm.Attachments) != 1 || hm.Attachments[0].Name != "menu.pdf" ||
+	if hm.Text != "Soup of the day: lentils\n\nDessert: tarte" || len(hm.Attachments) != 1 || hm.Attachments[0].Name != "menu.pdf" ||
 		len(hm.Cc) != 1 || !strings.Contains(hm.From, "news@example.net") {
 		t.Errorf("html message = %+v", hm)
 	}
