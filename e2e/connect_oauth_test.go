@@ -34,7 +34,11 @@ func TestConnectGoogleInBrowser(t *testing.T) {
 	tb := e.newTab()
 	tb.signUp(signup{Username: "alice", DisplayName: "Alice"})
 
-	tb.open("/connections/oauth/google/start")
+	tb.visit("/connections")
+	if tb.count(tid("connect-microsoft")) != 0 {
+		t.Error("Microsoft is offered without a client id")
+	}
+	tb.click(tid("connect-google"))
 	tb.waitPath("/connections")
 	mu.Lock()
 	n := len(got)

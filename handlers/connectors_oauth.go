@@ -82,7 +82,7 @@ func (h *ConnectorsOAuth) Callback(c echo.Context) error {
 	if _, err := h.Connect(c.Request().Context(), u.ID, s); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/connections")
+	return c.Redirect(http.StatusSeeOther, "/connections?done=connected")
 }
 
 // problem shows a page that says what happened and what to do.

@@ -128,7 +128,7 @@ func TestConnectOAuthHandlers(t *testing.T) {
 			t.Fatal("bob's callback connected an account")
 		}
 		res, _ = alice.Get(callback)
-		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/connections" {
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/connections?done=connected" {
 			t.Fatalf("alice's callback: %d %q", res.StatusCode, res.Header.Get("Location"))
 		}
 		calls := conn.all()

@@ -286,6 +286,7 @@ func New(d Deps) (*Server, error) {
 		app.GET("/passages/:id", pageH.Passage, handlers.RequireUser)
 	}
 
+	oauthFlow := newOAuthFlow(d, conns)
 	if conns != nil {
 		connH := &handlers.Connectors{Service: conns}
 		apiGroup.GET("/connectors", connH.List, handlers.RequireScope(auth.ScopeRead))
@@ -293,7 +294,7 @@ func New(d Deps) (*Server, error) {
 		apiGroup.POST("/connectors", connH.Create, handlers.RequireScope(auth.ScopeWrite))
 		apiGroup.POST("/connectors/:id/sync", connH.Sync, handlers.RequireScope(auth.ScopeWrite))
 		apiGroup.DELETE("/connectors/:id", connH.Delete, handlers.RequireScope(auth.ScopeWrite))
-		connPage := &handlers.ConnectionsPage{Pages: pages, Service: conns, Now: d.Now}
+		connPage := &handlers.ConnectionsPage{Pages: pages, Service: conns, Now: d.Now, OAuthKinds: oauthFlow.Offered()}
 		cg := app.Group("/connections", handlers.RequireUser)
 		cg.GET("", connPage.Index)
 		cg.POST("", connPage.Create)
@@ -302,7 +303,7 @@ func New(d Deps) (*Server, error) {
 		cg.POST("/:id/delete", connPage.Delete)
 	}
 
-	oauthH := &handlers.ConnectorsOAuth{Pages: pages, Flow: newOAuthFlow(d, conns), Connect: oauthConnect(d, conns), Log: d.Log}
+	oauthH := &handlers.ConnectorsOAuth{Pages: pages, Flow: oauthFlow, Connect: oauthConnect(d, conns), Log: d.Log}
 	app.GET("/connections/oauth/:kind/start", oauthH.Start, handlers.RequireUser, authRateLimit(authPerSec, authBurst))
 	app.GET(oauthCallbackPath, oauthH.Callback, handlers.RequireUser)
 
