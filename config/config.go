@@ -48,6 +48,27 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may run after a
 	// shutdown signal.
 	ShutdownTimeout time.Duration
+
+	// OAuth mail and calendar connectors: a kind without a client id is
+	// not offered. CONFIDANT_GOOGLE_CLIENT_ID, _SECRET;
+	// CONFIDANT_MICROSOFT_CLIENT_ID, _SECRET, _TENANT (common).
+	OAuth OAuthConfig
+}
+
+// OAuthConfig is how the app is registered with the OAuth providers.
+type OAuthConfig struct {
+	GoogleClientID        string
+	GoogleClientSecret    string
+	MicrosoftClientID     string
+	MicrosoftClientSecret string
+	MicrosoftTenant       string
+	// GoogleBaseURL and MicrosoftBaseURL put all of a provider's
+	// endpoints under one URL, a local fake for tests and development
+	// (CONFIDANT_GOOGLE_BASE_URL, CONFIDANT_MICROSOFT_BASE_URL); empty
+	// means the providers' own hosts. Refused with CONFIDANT_REQUIRE_TEE=1:
+	// they would send users' tokens wherever the operator points them.
+	GoogleBaseURL    string
+	MicrosoftBaseURL string
 }
 
 // DefaultDatabaseURL connects over the local Postgres socket as the current
@@ -131,6 +152,24 @@ func FromEnv(getenv Getenv) (*Config, error) {
 		// In a TEE only fully verified backends get user data, and that
 		// needs real backends whose measurements are pinned.
 		problems = append(problems, errors.New("CONFIDANT_REQUIRE_TEE=1 needs CONFIDANT_BACKEND_URL and CONFIDANT_BACKEND_ALLOW (the backends' measurements or image digests): without them no backend can be verified"))
+	}
+	c.OAuth = OAuthConfig{
+		GoogleClientID: get("CONFIDANT_GOOGLE_CLIENT_ID", ""), GoogleClientSecret: get("CONFIDANT_GOOGLE_CLIENT_SECRET", ""),
+		MicrosoftClientID: get("CONFIDANT_MICROSOFT_CLIENT_ID", ""), MicrosoftClientSecret: get("CONFIDANT_MICROSOFT_CLIENT_SECRET", ""),
+		MicrosoftTenant: get("CONFIDANT_MICROSOFT_TENANT", "common"),
+		GoogleBaseURL:   get("CONFIDANT_GOOGLE_BASE_URL", ""), MicrosoftBaseURL: get("CONFIDANT_MICROSOFT_BASE_URL", ""),
+	}
+	for _, kv := range [][2]string{{"CONFIDANT_GOOGLE_BASE_URL", c.OAuth.GoogleBaseURL}, {"CONFIDANT_MICROSOFT_BASE_URL", c.OAuth.MicrosoftBaseURL}} {
+		key, v := kv[0], kv[1]
+		if v == "" {
+			continue
+		}
+		if p, err := url.Parse(v); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			problems = append(problems, fmt.Errorf("%s %q: want an http(s) URL", key, v))
+		}
+		if c.RequireTEE {
+			problems = append(problems, fmt.Errorf("%s is refused with CONFIDANT_REQUIRE_TEE=1: it would send users' tokens to another server", key))
+		}
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("configuration: %w", errors.Join(problems...))

@@ -18,6 +18,8 @@ type ConnectionsPage struct {
 	Pages   *Pages
 	Service ConnectorService
 	Now     func() time.Time
+	// OAuthKinds are the kinds offered through a provider's sign-in.
+	OAuthKinds []connectors.Kind
 }
 
 func (h *ConnectionsPage) now() time.Time {
@@ -49,6 +51,9 @@ func (h *ConnectionsPage) render(c echo.Context, status int, form views.ConnectF
 		return err
 	}
 	d := views.ConnectionsData{Form: form, Notice: connectionNotices[c.QueryParam("done")], Now: h.now()}
+	for _, k := range h.OAuthKinds {
+		d.OAuthKinds = append(d.OAuthKinds, string(k))
+	}
 	if status != http.StatusOK {
 		d.Notice = ""
 	}

@@ -15,7 +15,7 @@ func newConnectors(d Deps) (*connectors.Service, error) {
 	if d.Pool == nil {
 		return nil, nil
 	}
-	opt := connectors.Options{Factories: d.Connectors, Now: d.Now, Log: d.Log, EmbedModel: d.Config.EmbedModel,
+	opt := connectors.Options{Factories: withOAuthFactories(d.Connectors, d.Config), Now: d.Now, Log: d.Log, EmbedModel: d.Config.EmbedModel,
 		AllowPrivate: d.EnclaveMode == string(enclave.KindSimulated) && !d.ConnectorsStrict}
 	if d.Inference != nil {
 		opt.Embedder = d.Inference

@@ -63,6 +63,12 @@ type Deps struct {
 	// Pool runs document ingestion (River on the same Postgres); without
 	// it, or without Inference, the document routes are off.
 	Pool *pgxpool.Pool
+	// ConnectOAuth stores an account connected through OAuth (the
+	// connectors service's Connect); nil makes the callback refuse.
+	ConnectOAuth handlers.ConnectOAuth
+	// OAuthDial is the guarded dialer for the OAuth providers; nil dials
+	// plainly.
+	OAuthDial connectors.Dialer
 	// Connectors builds a mail or calendar Source per kind; with Pool, the
 	// connector routes and sync jobs are on.
 	Connectors map[connectors.Kind]connectors.SourceFactory
@@ -363,6 +369,7 @@ func New(d Deps) (*Server, error) {
 	if jobs.Imports != nil || jobs.Documents != nil {
 		apiGroup.GET("/jobs/:id", jobs.Show, handlers.RequireScope(auth.ScopeRead))
 	}
+	oauthFlow := newOAuthFlow(d, conns)
 	if conns != nil {
 		connH := &handlers.Connectors{Service: conns}
 		apiGroup.GET("/connectors", connH.List, handlers.RequireScope(auth.ScopeRead))
@@ -370,7 +377,7 @@ func New(d Deps) (*Server, error) {
 		apiGroup.POST("/connectors", connH.Create, handlers.RequireScope(auth.ScopeWrite))
 		apiGroup.POST("/connectors/:id/sync", connH.Sync, handlers.RequireScope(auth.ScopeWrite))
 		apiGroup.DELETE("/connectors/:id", connH.Delete, handlers.RequireScope(auth.ScopeWrite))
-		connPage := &handlers.ConnectionsPage{Pages: pages, Service: conns, Now: d.Now}
+		connPage := &handlers.ConnectionsPage{Pages: pages, Service: conns, Now: d.Now, OAuthKinds: oauthFlow.Offered()}
 		cg := app.Group("/connections", handlers.RequireUser)
 		cg.GET("", connPage.Index)
 		cg.POST("", connPage.Create)
@@ -384,6 +391,9 @@ func New(d Deps) (*Server, error) {
 		app.POST("/proposals/:id/confirm", proposals.Confirm, handlers.RequireUser)
 		app.POST("/proposals/:id/dismiss", proposals.Dismiss, handlers.RequireUser)
 	}
+	oauthH := &handlers.ConnectorsOAuth{Pages: pages, Flow: oauthFlow, Connect: oauthConnect(d, conns), Log: d.Log}
+	app.GET("/connections/oauth/:kind/start", oauthH.Start, handlers.RequireUser, authRateLimit(authPerSec, authBurst))
+	app.GET(oauthCallbackPath, oauthH.Callback, handlers.RequireUser)
 
 	s := app.Group("/settings", handlers.RequireUser)
 	s.GET("", settings.Index)

@@ -57,6 +57,9 @@ type Options struct {
 	// bundle exporter and importer behind fork transfer.
 	TransferExport transfer.ExportFunc
 	TransferImport transfer.ImportFunc
+	// ConnectOAuth stores accounts connected through OAuth; nil: the
+	// callback refuses to connect.
+	ConnectOAuth handlers.ConnectOAuth
 }
 
 // Start runs the app until the test ends.
@@ -117,7 +120,8 @@ func Start(t testing.TB, opt Options) *Server {
 		Backend: backends.Chat, Models: backends.Catalog, Inference: backends.Attestor, Verdicts: backends.Attestor, Enclave: enc.Provider,
 		Reporter: reporter, Pool: pool, Transfer: transferDeps,
 		Connectors: opt.Connectors, ConnectorsStrict: opt.ConnectorsStrict, ConnectorReader: opt.ConnectorReader,
-		ReadyChecks: []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}}})
+		ReadyChecks:  []handlers.ReadinessCheck{{Name: "database", Check: st.Ping}, {Name: "backend verdict", Check: backends.Attestor.Ready}},
+		ConnectOAuth: opt.ConnectOAuth})
 	if err != nil {
 		t.Fatal(err)
 	}
