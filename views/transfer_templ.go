@@ -448,7 +448,7 @@ func TransferOutPage(p Page, d TransferOutData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "</strong> asks for a copy of everything in your account here: conversations, memory and custom instructions.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "</strong> asks for a copy of everything in your account here: conversations with all their branches, memory, documents, collections and settings. Passwords of connected accounts stay here.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
