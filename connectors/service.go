@@ -14,9 +14,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"confidant/internal/jobqueue"
 	"confidant/internal/netguard"
 	"confidant/store"
 )
@@ -115,11 +115,6 @@ func (syncArgs) Kind() string { return "connector_sync" }
 var coalesceStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
 	rivertype.JobStateRunning, rivertype.JobStateScheduled}
 
-// fixedRetry retries a failed job after a fixed delay.
-type fixedRetry time.Duration
-
-func (d fixedRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Duration(d)) }
-
 // NewService builds the service and its River client on pool. Start runs
 // the workers and the periodic scheduler.
 func NewService(pool *pgxpool.Pool, st *store.Store, opt Options) (*Service, error) {
@@ -130,22 +125,10 @@ func NewService(pool *pgxpool.Pool, st *store.Store, opt Options) (*Service, err
 	if err := river.AddWorkerSafely(workers, &syncWorker{svc: s}); err != nil {
 		return nil, fmt.Errorf("connectors: %w", err)
 	}
-	cfg := &river.Config{
-		Queues:            map[string]river.QueueConfig{queueConnectors: {MaxWorkers: opt.Workers}},
-		Workers:           workers,
-		Logger:            opt.Log.With("component", "river"),
-		FetchPollInterval: opt.PollInterval,
-		JobTimeout:        opt.JobTimeout,
-	}
-	if opt.PollInterval > 0 {
-		cfg.FetchCooldown = min(opt.PollInterval, river.FetchCooldownDefault)
-	}
-	if opt.RetryDelay > 0 {
-		cfg.RetryPolicy = fixedRetry(opt.RetryDelay)
-	}
-	client, err := river.NewClient(riverpgxv5.New(pool), cfg)
+	client, err := jobqueue.NewClient(pool, jobqueue.Config{Queue: queueConnectors, Workers: opt.Workers, JobTimeout: opt.JobTimeout,
+		PollInterval: opt.PollInterval, RetryDelay: opt.RetryDelay, Log: opt.Log}, workers)
 	if err != nil {
-		return nil, fmt.Errorf("connectors: river client: %w", err)
+		return nil, fmt.Errorf("connectors: %w", err)
 	}
 	s.river = client
 	return s, nil

@@ -14,9 +14,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 
+	"confidant/internal/jobqueue"
 	"confidant/store"
 )
 
@@ -38,11 +37,6 @@ type Options struct {
 	// 16 s, 81 s, … for attempts 1, 2, 3) with a fixed one; tests use it.
 	RetryDelay time.Duration
 }
-
-// fixedRetry retries a failed job after a fixed delay.
-type fixedRetry time.Duration
-
-func (d fixedRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Duration(d)) }
 
 func (o *Options) defaults() {
 	if o.EmbedModel == "" {
@@ -128,22 +122,10 @@ func NewService(pool *pgxpool.Pool, st *store.Store, embedder Embedder, opt Opti
 	if err := river.AddWorkerSafely(workers, &ingestWorker{in: in, timeout: opt.JobTimeout}); err != nil {
 		return nil, fmt.Errorf("rag: %w", err)
 	}
-	cfg := &river.Config{
-		Queues:            map[string]river.QueueConfig{queueDocuments: {MaxWorkers: opt.Workers}},
-		Workers:           workers,
-		Logger:            opt.Log.With("component", "river"),
-		FetchPollInterval: opt.PollInterval,
-		JobTimeout:        opt.JobTimeout,
-	}
-	if opt.PollInterval > 0 {
-		cfg.FetchCooldown = min(opt.PollInterval, river.FetchCooldownDefault)
-	}
-	if opt.RetryDelay > 0 {
-		cfg.RetryPolicy = fixedRetry(opt.RetryDelay)
-	}
-	client, err := river.NewClient(riverpgxv5.New(pool), cfg)
+	client, err := jobqueue.NewClient(pool, jobqueue.Config{Queue: queueDocuments, Workers: opt.Workers, JobTimeout: opt.JobTimeout,
+		PollInterval: opt.PollInterval, RetryDelay: opt.RetryDelay, Log: opt.Log}, workers)
 	if err != nil {
-		return nil, fmt.Errorf("rag: river client: %w", err)
+		return nil, fmt.Errorf("rag: %w", err)
 	}
 	return &Service{store: st, river: client, opt: opt, retriever: &Retriever{Store: st, Embedder: embedder, Model: opt.EmbedModel, Log: opt.Log}}, nil
 }

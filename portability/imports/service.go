@@ -17,9 +17,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 
+	"confidant/internal/jobqueue"
 	"confidant/portability/importer"
 	"confidant/store"
 )
@@ -92,10 +91,6 @@ type importArgs struct {
 
 func (importArgs) Kind() string { return "import" }
 
-type fixedRetry time.Duration
-
-func (d fixedRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Duration(d)) }
-
 // New builds the service and its River client on pool; Start runs the
 // workers.
 func New(pool *pgxpool.Pool, st *store.Store, opt Options) (*Service, error) {
@@ -105,22 +100,10 @@ func New(pool *pgxpool.Pool, st *store.Store, opt Options) (*Service, error) {
 	if err := river.AddWorkerSafely(workers, &importWorker{svc: s}); err != nil {
 		return nil, fmt.Errorf("imports: %w", err)
 	}
-	cfg := &river.Config{
-		Queues:            map[string]river.QueueConfig{queueImports: {MaxWorkers: opt.Workers}},
-		Workers:           workers,
-		Logger:            opt.Log.With("component", "river"),
-		FetchPollInterval: opt.PollInterval,
-		JobTimeout:        opt.JobTimeout,
-	}
-	if opt.PollInterval > 0 {
-		cfg.FetchCooldown = min(opt.PollInterval, river.FetchCooldownDefault)
-	}
-	if opt.RetryDelay > 0 {
-		cfg.RetryPolicy = fixedRetry(opt.RetryDelay)
-	}
-	client, err := river.NewClient(riverpgxv5.New(pool), cfg)
+	client, err := jobqueue.NewClient(pool, jobqueue.Config{Queue: queueImports, Workers: opt.Workers, JobTimeout: opt.JobTimeout,
+		PollInterval: opt.PollInterval, RetryDelay: opt.RetryDelay, Log: opt.Log}, workers)
 	if err != nil {
-		return nil, fmt.Errorf("imports: river client: %w", err)
+		return nil, fmt.Errorf("imports: %w", err)
 	}
 	s.river = client
 	return s, nil
