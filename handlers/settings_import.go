@@ -102,5 +102,5 @@ func toViewImport(imp store.Import) views.ImportJob {
 		Done: imp.Position, Total: imp.Total,
 		Conversations: n.Conversations, ConversationsSkipped: n.ConversationsSkipped, Empty: n.ConversationsEmpty,
 		Messages: n.Messages, MessagesSkipped: n.MessagesSkipped, Memories: n.Memories, Documents: n.Documents,
-		Collections: n.Collections, Settings: n.Settings, CredentialsSkipped: n.CredentialsSkipped, ConnectorsSkipped: n.ConnectorsSkipped, Error: imp.Error}
+		Collections: n.Collections, Settings: n.Settings, CredentialsSkipped: n.CredentialsSkipped, ConnectorsSkipped: n.ConnectorsSkipped, Connectors: n.Connectors, Error: imp.Error}
 }

@@ -40,9 +40,13 @@ type ImportCounts struct {
 	// Credentials counts API keys and passkeys in a bundle, which are
 	// never recreated: they would be usable secrets.
 	CredentialsSkipped int `json:"credentials_skipped"`
-	// Connectors counts mail and calendar connections in a bundle, which
-	// must be connected again.
+	// Connectors counts mail and calendar connections of a bundle that
+	// were connected again (their credentials travelled);
+	// ConnectorsSkipped those the person must connect again;
+	// ConnectorsKnown those an earlier import already connected.
+	Connectors        int `json:"connectors"`
 	ConnectorsSkipped int `json:"connectors_skipped"`
+	ConnectorsKnown   int `json:"connectors_known"`
 }
 
 // Import is one import job.

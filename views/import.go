@@ -24,6 +24,7 @@ type ImportJob struct {
 	Messages, MessagesSkipped                  int
 	Memories, Documents, Collections, Settings int
 	CredentialsSkipped, ConnectorsSkipped      int
+	Connectors                                 int
 	Error                                      string
 }
 
@@ -57,6 +58,9 @@ func (j ImportJob) Summary() string {
 	s += "."
 	if j.CredentialsSkipped > 0 {
 		s += fmt.Sprintf(" %s (API keys and passkeys) not recreated: make new ones here.", count(j.CredentialsSkipped, "credential"))
+	}
+	if j.Connectors > 0 {
+		s += fmt.Sprintf(" Connected %s again; it syncs now.", count(j.Connectors, "mail or calendar account"))
 	}
 	if j.ConnectorsSkipped > 0 {
 		s += fmt.Sprintf(" %s not recreated: connect your accounts again.", count(j.ConnectorsSkipped, "mail or calendar connection"))

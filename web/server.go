@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -325,6 +326,12 @@ func New(d Deps) (*Server, error) {
 	var importSvc *imports.Service
 	if d.Pool != nil {
 		bundles := &imports.Bundles{Store: d.Store, EmbedModel: d.Config.EmbedModel, Now: d.Now}
+		if conns != nil {
+			bundles.Connect = func(ctx context.Context, userID uuid.UUID, s connectors.Settings) (uuid.UUID, error) {
+				c, err := conns.Connect(ctx, userID, s)
+				return c.ID, err
+			}
+		}
 		if d.Inference != nil {
 			bundles.Embedder = d.Inference
 		}

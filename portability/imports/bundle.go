@@ -11,6 +11,7 @@ import (
 	"filippo.io/age"
 	"github.com/google/uuid"
 
+	"confidant/connectors"
 	"confidant/portability/bundle"
 	"confidant/portability/importer"
 	"confidant/rag"
@@ -46,6 +47,10 @@ type Bundles struct {
 	// resuming: a bundle import resumes by running again, and what was
 	// written is skipped).
 	AfterFlush func(kind bundle.Kind) error
+	// Connect connects a mail or calendar account again from a bundle that
+	// carries its credentials; nil leaves every connection for the person
+	// to connect again.
+	Connect func(ctx context.Context, userID uuid.UUID, s connectors.Settings) (uuid.UUID, error)
 }
 
 // BundleSource says how to open a bundle: an age passphrase, age

@@ -3,12 +3,14 @@ package imports
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"confidant/connectors"
 	"confidant/portability/bundle"
 	"confidant/store"
 )
@@ -110,7 +112,7 @@ func (w *bundleWriter) add(ctx context.Context, rec bundle.Record) error {
 	case bundle.KindAPIKey, bundle.KindPasskey:
 		w.counts.CredentialsSkipped++
 	case bundle.KindConnector:
-		w.counts.ConnectorsSkipped++
+		return w.connector(ctx, *rec.Connector)
 	}
 	return nil
 }
@@ -395,4 +397,43 @@ func (w *bundleWriter) finish(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// connector connects again a mail or calendar account whose credentials
+// travelled (the person opted in at export): here it is validated and
+// dialled under this deployment's own network policy, and syncs afresh.
+// One without credentials, or one this deployment refuses, is counted for
+// the person to connect again.
+func (w *bundleWriter) connector(ctx context.Context, c bundle.Connector) error {
+	if w.b.Connect == nil || len(c.Credentials) == 0 {
+		w.counts.ConnectorsSkipped++
+		return nil
+	}
+	known, err := w.known(ctx, "connector", []uuid.UUID{c.ID})
+	if err != nil {
+		return err
+	}
+	if known[c.ID] {
+		w.counts.ConnectorsKnown++
+		return nil
+	}
+	var s connectors.Settings
+	if len(c.Settings) > 0 {
+		if err := json.Unmarshal(c.Settings, &s); err != nil {
+			w.counts.ConnectorsSkipped++
+			return nil
+		}
+	}
+	if err := json.Unmarshal(c.Credentials, &s); err != nil {
+		w.counts.ConnectorsSkipped++
+		return nil
+	}
+	s.Kind = connectors.Kind(c.Kind)
+	id, err := w.b.Connect(ctx, w.userID, s)
+	if err != nil {
+		w.counts.ConnectorsSkipped++
+		return nil //nolint:nilerr // the person connects it again; the rest of the bundle goes on
+	}
+	w.counts.Connectors++
+	return w.b.Store.RecordImportItems(ctx, w.userID, []store.ImportItem{{Ref: w.ref("connector", c.ID), LocalID: id}})
 }
