@@ -31,6 +31,7 @@ bench: provision build
 	$(GO) run ./internal/loadgen -bin ./$(BIN)
 	$(GO) run ./internal/chatbench -bin ./$(BIN)
 	CONFIDANT_BENCH=1 $(GO) test -count=1 -run TestThroughput -v ./connectors/imap
+	CONFIDANT_BENCH=1 $(GO) test -count=1 -run '^TestSyncThroughputEndToEnd$$' -v -timeout 30m ./connectors
 
 build: generate verifier
 	CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/confidant
