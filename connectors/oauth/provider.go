@@ -1,7 +1,9 @@
 // Package oauth connects OAuth 2.0 mail and calendar providers (Google,
 // Microsoft 365): the authorization code flow with PKCE and a single-use
 // state bound to the user, and an HTTP client that refreshes tokens
-// before they expire and on a 401, reporting new ones to be sealed.
+// before they expire and on a 401, reporting new ones to be sealed, and a
+// JSON API caller that waits out rate limits and maps failures to
+// *connectors.Error for the connectors built on it.
 package oauth
 
 import (
