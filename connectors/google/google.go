@@ -97,24 +97,11 @@ func Provider(o Options) oauth.Provider {
 		// offline: a refresh token; consent: a refresh token again on reconnect.
 		AuthParams: map[string][]string{"access_type": {"offline"}, "prompt": {"consent"}},
 		Account: func(ctx context.Context, client *http.Client, accessToken string) (string, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.gmail+"/users/me/profile", nil)
-			if err != nil {
-				return "", err
-			}
-			req.Header.Set("Authorization", "Bearer "+accessToken)
-			resp, err := client.Do(req)
-			if err != nil {
-				return "", err
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return "", fmt.Errorf("gmail profile: status %d", resp.StatusCode)
-			}
 			var p struct {
 				EmailAddress string `json:"emailAddress"`
 			}
-			if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
-				return "", fmt.Errorf("gmail profile: %w", err)
+			if err := oauth.GetJSON(ctx, client, ep.gmail+"/users/me/profile", accessToken, "gmail profile", &p); err != nil {
+				return "", err
 			}
 			return p.EmailAddress, nil
 		},

@@ -91,25 +91,12 @@ func Provider(o Options) oauth.Provider {
 		Kind: connectors.KindMicrosoft, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
 		Endpoints: ep.oauth, Scopes: Scopes,
 		Account: func(ctx context.Context, client *http.Client, accessToken string) (string, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.graph+"/me?$select=mail,userPrincipalName", nil)
-			if err != nil {
-				return "", err
-			}
-			req.Header.Set("Authorization", "Bearer "+accessToken)
-			resp, err := client.Do(req)
-			if err != nil {
-				return "", err
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return "", fmt.Errorf("graph /me: status %d", resp.StatusCode)
-			}
 			var me struct {
 				Mail              string `json:"mail"`
 				UserPrincipalName string `json:"userPrincipalName"`
 			}
-			if err := json.NewDecoder(resp.Body).Decode(&me); err != nil {
-				return "", fmt.Errorf("graph /me: %w", err)
+			if err := oauth.GetJSON(ctx, client, ep.graph+"/me?$select=mail,userPrincipalName", accessToken, "graph /me", &me); err != nil {
+				return "", err
 			}
 			if me.Mail != "" {
 				return me.Mail, nil

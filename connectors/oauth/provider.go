@@ -8,6 +8,8 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -72,4 +74,27 @@ func HTTPClient(dial connectors.Dialer) *http.Client {
 // withClient makes golang.org/x/oauth2 use client for token requests.
 func withClient(ctx context.Context, client *http.Client) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, client)
+}
+
+// GetJSON asks url with accessToken, before any Client exists (as an
+// Account func does), and decodes a 200 answer into out; what names the
+// request in errors.
+func GetJSON(ctx context.Context, client *http.Client, url, accessToken, what string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: status %d", what, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
