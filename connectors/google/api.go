@@ -38,7 +38,7 @@ func (e apiError) reason() string {
 // newAPI is Google's REST API as the shared caller sees it.
 func newAPI(client *oauth.Client, o Options) *oauth.API {
 	return &oauth.API{
-		Client: client, Options: o.sync(), Name: "Google", Prefix: "google",
+		Client: client, Options: o.shared(), Name: "Google", Prefix: "google",
 		Reason: func(body []byte) string {
 			var ae apiError
 			_ = json.Unmarshal(body, &ae)

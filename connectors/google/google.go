@@ -42,7 +42,7 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	d := o.sync().WithDefaults()
+	d := o.shared().WithDefaults()
 	o.Now, o.Sleep, o.Past, o.Future, o.MaxWait, o.Retries = d.Now, d.Sleep, d.Past, d.Future, d.MaxWait, d.Retries
 	if o.PageSize <= 0 {
 		o.PageSize = 100 // Gmail's and Calendar's maxResults
@@ -50,8 +50,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// sync is the part of o every OAuth connector shares.
-func (o Options) sync() oauth.SyncOptions {
+// shared is the part of o every OAuth connector shares.
+func (o Options) shared() oauth.SyncOptions {
 	return oauth.SyncOptions{Now: o.Now, Sleep: o.Sleep, Past: o.Past, Future: o.Future, MaxWait: o.MaxWait, Retries: o.Retries}
 }
 

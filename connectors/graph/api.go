@@ -27,7 +27,7 @@ type graphError struct {
 // newAPI is Microsoft Graph as the shared caller sees it.
 func newAPI(client *oauth.Client, o Options) *oauth.API {
 	return &oauth.API{
-		Client: client, Options: o.sync(), Name: "Microsoft", Prefix: "graph",
+		Client: client, Options: o.shared(), Name: "Microsoft", Prefix: "graph",
 		Reason: func(body []byte) string {
 			var ge graphError
 			_ = json.Unmarshal(body, &ge)

@@ -49,7 +49,7 @@ func (o Options) withDefaults() Options {
 	if o.Tenant == "" {
 		o.Tenant = "common"
 	}
-	d := o.sync().WithDefaults()
+	d := o.shared().WithDefaults()
 	o.Now, o.Sleep, o.Past, o.Future, o.MaxWait, o.Retries = d.Now, d.Sleep, d.Past, d.Future, d.MaxWait, d.Retries
 	if o.PageSize <= 0 {
 		o.PageSize = 50 // the odata.maxpagesize asked for
@@ -57,8 +57,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// sync is the part of o every OAuth connector shares.
-func (o Options) sync() oauth.SyncOptions {
+// shared is the part of o every OAuth connector shares.
+func (o Options) shared() oauth.SyncOptions {
 	return oauth.SyncOptions{Now: o.Now, Sleep: o.Sleep, Past: o.Past, Future: o.Future, MaxWait: o.MaxWait, Retries: o.Retries}
 }
 
