@@ -213,14 +213,6 @@ func folderOf(labels []string) string {
 	return "All Mail"
 }
 
-// orServer turns a 404 or 410 where none is expected into a server error.
-func (s *Source) orServer(err error) error {
-	if errors.Is(err, errNotFound) || errors.Is(err, errGone) {
-		return &connectors.Error{Code: "server", Message: "Google answered with an error; the sync will try again.", Err: err, Retry: true}
-	}
-	return err
-}
-
 func pad(s string) string {
 	s = strings.TrimRight(s, "=")
 	if m := len(s) % 4; m != 0 {

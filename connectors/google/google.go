@@ -42,28 +42,17 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Sleep == nil {
-		o.Sleep = sleep
-	}
+	d := o.shared().WithDefaults()
+	o.Now, o.Sleep, o.Past, o.Future, o.MaxWait, o.Retries = d.Now, d.Sleep, d.Past, d.Future, d.MaxWait, d.Retries
 	if o.PageSize <= 0 {
-		o.PageSize = 100
-	}
-	if o.Past <= 0 {
-		o.Past = 90 * 24 * time.Hour
-	}
-	if o.Future <= 0 {
-		o.Future = 365 * 24 * time.Hour
-	}
-	if o.MaxWait <= 0 {
-		o.MaxWait = 30 * time.Second
-	}
-	if o.Retries <= 0 {
-		o.Retries = 3
+		o.PageSize = 100 // Gmail's and Calendar's maxResults
 	}
 	return o
+}
+
+// shared is the part of o every OAuth connector shares.
+func (o Options) shared() oauth.SyncOptions {
+	return oauth.SyncOptions{Now: o.Now, Sleep: o.Sleep, Past: o.Past, Future: o.Future, MaxWait: o.MaxWait, Retries: o.Retries}
 }
 
 // endpoints are the API roots.
@@ -108,24 +97,11 @@ func Provider(o Options) oauth.Provider {
 		// offline: a refresh token; consent: a refresh token again on reconnect.
 		AuthParams: map[string][]string{"access_type": {"offline"}, "prompt": {"consent"}},
 		Account: func(ctx context.Context, client *http.Client, accessToken string) (string, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.gmail+"/users/me/profile", nil)
-			if err != nil {
-				return "", err
-			}
-			req.Header.Set("Authorization", "Bearer "+accessToken)
-			resp, err := client.Do(req)
-			if err != nil {
-				return "", err
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return "", fmt.Errorf("gmail profile: status %d", resp.StatusCode)
-			}
 			var p struct {
 				EmailAddress string `json:"emailAddress"`
 			}
-			if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
-				return "", fmt.Errorf("gmail profile: %w", err)
+			if err := oauth.GetJSON(ctx, client, ep.gmail+"/users/me/profile", accessToken, "gmail profile", &p); err != nil {
+				return "", err
 			}
 			return p.EmailAddress, nil
 		},
@@ -138,6 +114,7 @@ type Source struct {
 	ep       endpoints
 	client   *oauth.Client
 	settings connectors.Settings
+	api      *oauth.API
 }
 
 // Factory returns the connectors.SourceFactory for Google accounts.
@@ -156,8 +133,8 @@ func New(o Options, s connectors.Settings, dial connectors.Dialer, tokens connec
 		return nil, errors.New("google: no tokens")
 	}
 	o = o.withDefaults()
-	return &Source{opts: o, ep: endpointsFor(o.BaseURL), settings: s,
-		client: oauth.NewClient(Provider(o), s, dial, tokens, o.Now)}, nil
+	client := oauth.NewClient(Provider(o), s, dial, tokens, o.Now)
+	return &Source{opts: o, ep: endpointsFor(o.BaseURL), settings: s, client: client, api: newAPI(client, o)}, nil
 }
 
 var (
@@ -217,17 +194,6 @@ func (s *Source) Revoke(ctx context.Context) error {
 		return s.classify(err)
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Settings returns the connector's current tokens (renewed ones included).

@@ -4,136 +4,34 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
 
 	"confidant/connectors"
 	"confidant/connectors/google"
 	"confidant/connectors/oauth"
 	"confidant/internal/fakegoogle"
-	"confidant/store"
+	"confidant/internal/oauthtest"
 )
-
-// memSink keeps what a sync applied, like the real Sink: items by
-// resource, removals, and the cursor committed with each batch.
-type memSink struct {
-	mail    map[string]connectors.Mail
-	events  map[string]connectors.Event
-	cursor  []byte
-	batches int
-	failAt  int // fail the failAt-th batch (1-based); 0: never
-}
-
-func newSink() *memSink {
-	return &memSink{mail: map[string]connectors.Mail{}, events: map[string]connectors.Event{}}
-}
-
-var errSinkDown = errors.New("sink down")
-
-func (s *memSink) Apply(_ context.Context, b connectors.Batch) error {
-	s.batches++
-	if s.failAt != 0 && s.batches == s.failAt {
-		return errSinkDown
-	}
-	for _, m := range b.Mail {
-		s.mail[m.Resource] = m
-	}
-	for _, e := range b.Events {
-		s.events[e.Resource] = e
-	}
-	for _, r := range b.Removed {
-		delete(s.mail, r)
-		delete(s.events, r)
-	}
-	s.cursor = b.Cursor
-	return nil
-}
-
-func (s *memSink) subjects() []string {
-	var out []string
-	for _, m := range s.mail {
-		out = append(out, m.Subject)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// memStates is an in-memory oauth.States for tests that are not about
-// storing the state.
-type memStates struct {
-	mu sync.Mutex
-	m  map[string]store.OAuthState
-}
-
-func (s *memStates) SaveOAuthState(_ context.Context, st store.OAuthState) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]store.OAuthState{}
-	}
-	s.m[st.State] = st
-	return nil
-}
-
-func (s *memStates) TakeOAuthState(_ context.Context, userID uuid.UUID, state string, now time.Time) (store.OAuthState, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.m[state]
-	if !ok || st.UserID != userID || !st.ExpiresAt.After(now) {
-		return store.OAuthState{}, store.ErrNotFound
-	}
-	delete(s.m, state)
-	return st, nil
-}
-
-// connect runs the OAuth flow against the fake and returns the settings.
-func connect(t *testing.T, g *fakegoogle.Server, opts google.Options) connectors.Settings {
-	t.Helper()
-	flow := oauth.NewFlow([]oauth.Provider{google.Provider(opts)}, &memStates{}, "http://localhost:1/connections/oauth/callback", nil, nil)
-	user := uuid.New()
-	authURL, err := flow.Start(context.Background(), user, connectors.KindGmail)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || resp.StatusCode != http.StatusFound {
-		t.Fatalf("authorize: %d %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	s, err := flow.Finish(context.Background(), user, back.Query().Get("state"), back.Query().Get("code"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 type harness struct {
 	g      *fakegoogle.Server
 	opts   google.Options
 	src    *google.Source
-	sink   *memSink
+	sink   *oauthtest.Sink
 	saved  []connectors.Settings
 	sleeps []time.Duration
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{g: fakegoogle.New(t, "alice@example.com"), sink: newSink()}
+	h := &harness{g: fakegoogle.New(t, "alice@example.com"), sink: oauthtest.NewSink()}
 	h.opts = google.Options{ClientID: fakegoogle.ClientID, ClientSecret: fakegoogle.ClientSecret, BaseURL: h.g.URL, PageSize: 2,
 		Sleep: func(_ context.Context, d time.Duration) error { h.sleeps = append(h.sleeps, d); return nil }}
-	s := connect(t, h.g, h.opts)
+	_, s := oauthtest.Connect(t, google.Provider(h.opts))
 	if s.Account != "alice@example.com" || s.RefreshToken == "" || s.AccessToken == "" {
 		t.Fatalf("settings after connect: account %q, tokens present %v %v", s.Account, s.RefreshToken != "", s.AccessToken != "")
 	}
@@ -155,7 +53,7 @@ func (h *harness) open(t *testing.T, s connectors.Settings) *google.Source {
 
 func (h *harness) sync(t *testing.T) {
 	t.Helper()
-	if err := h.src.Sync(context.Background(), h.sink.cursor, h.sink); err != nil {
+	if err := h.src.Sync(context.Background(), h.sink.Cursor, h.sink); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
 }
@@ -181,18 +79,18 @@ func TestMailFullThenIncremental(t *testing.T) {
 	h.g.AddMessage(mail("three"), "SENT")
 
 	h.sync(t)
-	if got := h.sink.subjects(); !slices.Equal(got, []string{"Lunch on Friday?", "Menü der Woche", "three"}) {
+	if got := h.sink.Subjects(); !slices.Equal(got, []string{"Lunch on Friday?", "Menü der Woche", "three"}) {
 		t.Fatalf("after full sync: %q", got)
 	}
-	if h.sink.batches < 2 {
-		t.Errorf("3 messages with page size 2 came in %d batches; want paging", h.sink.batches)
+	if h.sink.Batches < 2 {
+		t.Errorf("3 messages with page size 2 came in %d batches; want paging", h.sink.Batches)
 	}
-	p := h.sink.mail[plain]
+	p := h.sink.Mail[plain]
 	if p.From != "Bob Example <bob@example.org>" || p.MessageID != "lunch-1@example.org" || p.Folder != "INBOX" ||
 		!strings.Contains(p.Text, "usual place at noon") || !p.Date.Equal(time.Date(2026, 11, 24, 8, 15, 0, 0, time.UTC)) {
 		t.Errorf("plain message = %+v", p)
 	}
-	hm := h.sink.mail[htmlID]
+	hm := h.sink.Mail[htmlID]
 	if hm.Text != "Soup of the day: lentils\n\nDessert: tarte" || len(hm.Attachments) != 1 || hm.Attachments[0].Name != "menu.pdf" ||
 		len(hm.Cc) != 1 || !strings.Contains(hm.From, "news@example.net") {
 		t.Errorf("html message = %+v", hm)
@@ -203,13 +101,13 @@ func TestMailFullThenIncremental(t *testing.T) {
 	added := h.g.AddMessage(mail("four"), "INBOX")
 	h.g.DeleteMessage(plain)
 	h.sync(t)
-	if got := h.sink.subjects(); !slices.Equal(got, []string{"Menü der Woche", "four", "three"}) {
+	if got := h.sink.Subjects(); !slices.Equal(got, []string{"Menü der Woche", "four", "three"}) {
 		t.Fatalf("after incremental sync: %q", got)
 	}
 	if h.g.Requests("GET /gmail/v1/users/me/messages") != lists {
 		t.Error("incremental sync listed all messages again")
 	}
-	if _, ok := h.sink.mail[added]; !ok {
+	if _, ok := h.sink.Mail[added]; !ok {
 		t.Error("added message missing")
 	}
 
@@ -217,8 +115,8 @@ func TestMailFullThenIncremental(t *testing.T) {
 	gone := h.g.AddMessage(mail("five"), "INBOX")
 	h.g.DeleteMessage(gone)
 	h.sync(t)
-	if _, ok := h.sink.mail[gone]; ok || len(h.sink.mail) != 3 {
-		t.Errorf("after add+delete: %q", h.sink.subjects())
+	if _, ok := h.sink.Mail[gone]; ok || len(h.sink.Mail) != 3 {
+		t.Errorf("after add+delete: %q", h.sink.Subjects())
 	}
 }
 
@@ -231,7 +129,7 @@ func TestMailResyncOnInvalidHistory(t *testing.T) {
 	h.g.AddMessage(mail("two"), "INBOX")
 	lists := h.g.Requests("GET /gmail/v1/users/me/messages")
 	h.sync(t)
-	if got := h.sink.subjects(); !slices.Equal(got, []string{"one", "two"}) {
+	if got := h.sink.Subjects(); !slices.Equal(got, []string{"one", "two"}) {
 		t.Fatalf("after resync: %q", got)
 	}
 	if h.g.Requests("GET /gmail/v1/users/me/messages") == lists {
@@ -241,8 +139,8 @@ func TestMailResyncOnInvalidHistory(t *testing.T) {
 	h.g.AddMessage(mail("three"), "INBOX")
 	lists = h.g.Requests("GET /gmail/v1/users/me/messages")
 	h.sync(t)
-	if len(h.sink.mail) != 3 || h.g.Requests("GET /gmail/v1/users/me/messages") != lists {
-		t.Errorf("after resync, incremental: %q", h.sink.subjects())
+	if len(h.sink.Mail) != 3 || h.g.Requests("GET /gmail/v1/users/me/messages") != lists {
+		t.Errorf("after resync, incremental: %q", h.sink.Subjects())
 	}
 }
 
@@ -252,17 +150,17 @@ func TestSyncResumesWhereItStopped(t *testing.T) {
 	for _, s := range []string{"a", "b", "c", "d", "e"} {
 		h.g.AddMessage(mail(s), "INBOX")
 	}
-	h.sink.failAt = 2
-	if err := h.src.Sync(context.Background(), nil, h.sink); !errors.Is(err, errSinkDown) {
+	h.sink.FailAt = 2
+	if err := h.src.Sync(context.Background(), nil, h.sink); !errors.Is(err, oauthtest.ErrSinkDown) {
 		t.Fatalf("sync with failing sink: %v", err)
 	}
-	if len(h.sink.mail) != 2 {
-		t.Fatalf("after the first batch: %q", h.sink.subjects())
+	if len(h.sink.Mail) != 2 {
+		t.Fatalf("after the first batch: %q", h.sink.Subjects())
 	}
 	gets := h.g.Requests("GET /gmail/v1/users/me/messages")
-	h.sink.failAt = 0
+	h.sink.FailAt = 0
 	h.sync(t)
-	if got := h.sink.subjects(); !slices.Equal(got, []string{"a", "b", "c", "d", "e"}) {
+	if got := h.sink.Subjects(); !slices.Equal(got, []string{"a", "b", "c", "d", "e"}) {
 		t.Fatalf("after resuming: %q", got)
 	}
 	// Resuming asked for the 2nd and 3rd page only (page size 2).
@@ -286,15 +184,15 @@ func TestCalendarSync(t *testing.T) {
 		End: fakegoogle.EventTime{DateTime: now.Add(97 * time.Hour).Format(time.RFC3339)}})
 
 	h.sync(t)
-	if len(h.sink.events) != 3 {
-		t.Fatalf("events after full sync: %+v", h.sink.events)
+	if len(h.sink.Events) != 3 {
+		t.Fatalf("events after full sync: %+v", h.sink.Events)
 	}
-	s := h.sink.events[standup]
+	s := h.sink.Events[standup]
 	if s.Summary != "Standup" || !s.Start.Equal(now.Add(24*time.Hour)) || s.TimeZone != "Europe/Berlin" || !s.Recurring ||
 		s.Organizer != "boss@example.com" || len(s.Attendees) != 1 || s.UID == "" {
 		t.Errorf("standup = %+v", s)
 	}
-	if hd := h.sink.events[holiday]; !hd.AllDay || hd.End.Sub(hd.Start) != 24*time.Hour {
+	if hd := h.sink.Events[holiday]; !hd.AllDay || hd.End.Sub(hd.Start) != 24*time.Hour {
 		t.Errorf("holiday = %+v", hd)
 	}
 
@@ -303,8 +201,8 @@ func TestCalendarSync(t *testing.T) {
 		End: fakegoogle.EventTime{DateTime: now.Add(99 * time.Hour).Format(time.RFC3339)}})
 	h.g.CancelEvent(holiday)
 	h.sync(t)
-	if _, ok := h.sink.events[holiday]; ok || h.sink.events[third].Summary != "Dentist (moved)" || len(h.sink.events) != 2 {
-		t.Fatalf("events after incremental sync: %+v", h.sink.events)
+	if _, ok := h.sink.Events[holiday]; ok || h.sink.Events[third].Summary != "Dentist (moved)" || len(h.sink.Events) != 2 {
+		t.Fatalf("events after incremental sync: %+v", h.sink.Events)
 	}
 
 	// 410 Gone for the sync token: the window is listed again.
@@ -312,8 +210,8 @@ func TestCalendarSync(t *testing.T) {
 	h.g.AddEvent(fakegoogle.Event{Summary: "Review", Start: fakegoogle.EventTime{DateTime: now.Add(5 * time.Hour).Format(time.RFC3339)},
 		End: fakegoogle.EventTime{DateTime: now.Add(6 * time.Hour).Format(time.RFC3339)}})
 	h.sync(t)
-	if len(h.sink.events) != 3 {
-		t.Fatalf("events after resync: %+v", h.sink.events)
+	if len(h.sink.Events) != 3 {
+		t.Fatalf("events after resync: %+v", h.sink.Events)
 	}
 }
 
@@ -346,8 +244,8 @@ func TestRateLimits(t *testing.T) {
 			case tc.want == "" && err != nil:
 				t.Fatalf("sync: %v", err)
 			case tc.want == "":
-				if len(h.sink.mail) != 1 || len(h.sleeps) != tc.n || h.sleeps[0] != time.Second {
-					t.Errorf("mail %d, waits %v; want the Retry-After of 1s waited %d times", len(h.sink.mail), h.sleeps, tc.n)
+				if len(h.sink.Mail) != 1 || len(h.sleeps) != tc.n || h.sleeps[0] != time.Second {
+					t.Errorf("mail %d, waits %v; want the Retry-After of 1s waited %d times", len(h.sink.Mail), h.sleeps, tc.n)
 				}
 			case !errors.As(err, &ce) || ce.Code != tc.want || !ce.Retry:
 				t.Fatalf("sync: %v, want %s with Retry", err, tc.want)
@@ -372,8 +270,8 @@ func TestTokens(t *testing.T) {
 		h.g.AddMessage(mail("one"), "INBOX")
 		h.g.OAuth.ExpireAccessTokens()
 		h.sync(t)
-		if len(h.sink.mail) != 1 || h.g.OAuth.Counts().Refreshes != 1 || len(h.saved) != 1 || h.saved[0].AccessToken == "" || h.saved[0].RefreshToken == "" {
-			t.Fatalf("mail %d, refreshes %d, saved %d", len(h.sink.mail), h.g.OAuth.Counts().Refreshes, len(h.saved))
+		if len(h.sink.Mail) != 1 || h.g.OAuth.Counts().Refreshes != 1 || len(h.saved) != 1 || h.saved[0].AccessToken == "" || h.saved[0].RefreshToken == "" {
+			t.Fatalf("mail %d, refreshes %d, saved %d", len(h.sink.Mail), h.g.OAuth.Counts().Refreshes, len(h.saved))
 		}
 	})
 	t.Run("token near its expiry is refreshed before use", func(t *testing.T) {
@@ -400,7 +298,7 @@ func TestTokens(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Code != "auth_failed" || ce.Retry || ce.Message != "Google no longer accepts Confidant's access: connect again." {
 			t.Fatalf("sync: %v", err)
 		}
-		if len(h.sink.mail) != 0 || len(h.saved) != 0 {
+		if len(h.sink.Mail) != 0 || len(h.saved) != 0 {
 			t.Error("something was stored after the grant was revoked")
 		}
 	})

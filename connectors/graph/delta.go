@@ -46,7 +46,7 @@ func (s *Source) walk(ctx context.Context, link *string, start string, c *cursor
 			continue
 		}
 		if err != nil {
-			return orServer(err)
+			return s.orServer(err)
 		}
 		var b connectors.Batch
 		for _, raw := range page.Value {
@@ -166,7 +166,7 @@ func (s *Source) attachments(ctx context.Context, messageID string) ([]connector
 		return nil, nil
 	}
 	if err != nil {
-		return nil, orServer(err)
+		return nil, s.orServer(err)
 	}
 	out := make([]connectors.Attachment, 0, len(list.Value))
 	for _, a := range list.Value {

@@ -49,28 +49,17 @@ func (o Options) withDefaults() Options {
 	if o.Tenant == "" {
 		o.Tenant = "common"
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Sleep == nil {
-		o.Sleep = sleep
-	}
+	d := o.shared().WithDefaults()
+	o.Now, o.Sleep, o.Past, o.Future, o.MaxWait, o.Retries = d.Now, d.Sleep, d.Past, d.Future, d.MaxWait, d.Retries
 	if o.PageSize <= 0 {
-		o.PageSize = 50
-	}
-	if o.Past <= 0 {
-		o.Past = 90 * 24 * time.Hour
-	}
-	if o.Future <= 0 {
-		o.Future = 365 * 24 * time.Hour
-	}
-	if o.MaxWait <= 0 {
-		o.MaxWait = 30 * time.Second
-	}
-	if o.Retries <= 0 {
-		o.Retries = 3
+		o.PageSize = 50 // the odata.maxpagesize asked for
 	}
 	return o
+}
+
+// shared is the part of o every OAuth connector shares.
+func (o Options) shared() oauth.SyncOptions {
+	return oauth.SyncOptions{Now: o.Now, Sleep: o.Sleep, Past: o.Past, Future: o.Future, MaxWait: o.MaxWait, Retries: o.Retries}
 }
 
 type endpoints struct {
@@ -102,25 +91,12 @@ func Provider(o Options) oauth.Provider {
 		Kind: connectors.KindMicrosoft, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
 		Endpoints: ep.oauth, Scopes: Scopes,
 		Account: func(ctx context.Context, client *http.Client, accessToken string) (string, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.graph+"/me?$select=mail,userPrincipalName", nil)
-			if err != nil {
-				return "", err
-			}
-			req.Header.Set("Authorization", "Bearer "+accessToken)
-			resp, err := client.Do(req)
-			if err != nil {
-				return "", err
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return "", fmt.Errorf("graph /me: status %d", resp.StatusCode)
-			}
 			var me struct {
 				Mail              string `json:"mail"`
 				UserPrincipalName string `json:"userPrincipalName"`
 			}
-			if err := json.NewDecoder(resp.Body).Decode(&me); err != nil {
-				return "", fmt.Errorf("graph /me: %w", err)
+			if err := oauth.GetJSON(ctx, client, ep.graph+"/me?$select=mail,userPrincipalName", accessToken, "graph /me", &me); err != nil {
+				return "", err
 			}
 			if me.Mail != "" {
 				return me.Mail, nil
@@ -135,6 +111,7 @@ type Source struct {
 	opts   Options
 	ep     endpoints
 	client *oauth.Client
+	api    *oauth.API
 }
 
 var (
@@ -160,7 +137,8 @@ func New(o Options, s connectors.Settings, dial connectors.Dialer, tokens connec
 		return nil, errors.New("graph: no tokens")
 	}
 	o = o.withDefaults()
-	return &Source{opts: o, ep: endpointsFor(o.BaseURL, o.Tenant), client: oauth.NewClient(Provider(o), s, dial, tokens, o.Now)}, nil
+	client := oauth.NewClient(Provider(o), s, dial, tokens, o.Now)
+	return &Source{opts: o, ep: endpointsFor(o.BaseURL, o.Tenant), client: client, api: newAPI(client, o)}, nil
 }
 
 // Settings returns the connector's current tokens (renewed ones included).
@@ -195,15 +173,4 @@ func (s *Source) Sync(ctx context.Context, raw []byte, sink connectors.Sink) err
 		return err
 	}
 	return s.syncCalendar(ctx, &c, sink)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

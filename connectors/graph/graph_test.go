@@ -3,121 +3,36 @@ package graph_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"confidant/connectors"
 	"confidant/connectors/graph"
-	"confidant/connectors/oauth"
 	"confidant/internal/fakegraph"
-	"confidant/store"
+	"confidant/internal/oauthtest"
 )
-
-type memSink struct {
-	mail    map[string]connectors.Mail
-	events  map[string]connectors.Event
-	cursor  []byte
-	batches int
-	failAt  int
-}
-
-var errSinkDown = errors.New("sink down")
-
-func (s *memSink) Apply(_ context.Context, b connectors.Batch) error {
-	s.batches++
-	if s.failAt != 0 && s.batches == s.failAt {
-		return errSinkDown
-	}
-	for _, m := range b.Mail {
-		s.mail[m.Resource] = m
-	}
-	for _, e := range b.Events {
-		s.events[e.Resource] = e
-	}
-	for _, r := range b.Removed {
-		delete(s.mail, r)
-		delete(s.events, r)
-	}
-	s.cursor = b.Cursor
-	return nil
-}
-
-func (s *memSink) subjects() []string {
-	var out []string
-	for _, m := range s.mail {
-		out = append(out, m.Subject)
-	}
-	slices.Sort(out)
-	return out
-}
-
-type memStates struct {
-	mu sync.Mutex
-	m  map[string]store.OAuthState
-}
-
-func (s *memStates) SaveOAuthState(_ context.Context, st store.OAuthState) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]store.OAuthState{}
-	}
-	s.m[st.State] = st
-	return nil
-}
-
-func (s *memStates) TakeOAuthState(_ context.Context, userID uuid.UUID, state string, now time.Time) (store.OAuthState, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.m[state]
-	if !ok || st.UserID != userID || !st.ExpiresAt.After(now) {
-		return store.OAuthState{}, store.ErrNotFound
-	}
-	delete(s.m, state)
-	return st, nil
-}
 
 type harness struct {
 	f      *fakegraph.Server
 	opts   graph.Options
 	src    *graph.Source
-	sink   *memSink
+	sink   *oauthtest.Sink
 	saved  []connectors.Settings
 	sleeps []time.Duration
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{f: fakegraph.New(t, "alice@contoso.example"), sink: &memSink{mail: map[string]connectors.Mail{}, events: map[string]connectors.Event{}}}
+	h := &harness{f: fakegraph.New(t, "alice@contoso.example"), sink: oauthtest.NewSink()}
 	h.opts = graph.Options{ClientID: fakegraph.ClientID, ClientSecret: fakegraph.ClientSecret, BaseURL: h.f.URL, PageSize: 2,
 		Sleep: func(_ context.Context, d time.Duration) error { h.sleeps = append(h.sleeps, d); return nil }}
 
-	flow := oauth.NewFlow([]oauth.Provider{graph.Provider(h.opts)}, &memStates{}, "http://localhost:1/connections/oauth/callback", nil, nil)
-	user := uuid.New()
-	authURL, err := flow.Start(context.Background(), user, connectors.KindMicrosoft)
-	if err != nil {
-		t.Fatal(err)
-	}
+	authURL, s := oauthtest.Connect(t, graph.Provider(h.opts))
 	if u, _ := url.Parse(authURL); !strings.HasPrefix(u.Path, "/common/oauth2/v2.0/authorize") || !strings.Contains(u.Query().Get("scope"), "offline_access") {
 		t.Fatalf("authorize URL %q", authURL)
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back, _ := url.Parse(resp.Header.Get("Location"))
-	s, err := flow.Finish(context.Background(), user, back.Query().Get("state"), back.Query().Get("code"))
-	if err != nil {
-		t.Fatal(err)
 	}
 	if s.Account != "alice@contoso.example" || s.RefreshToken == "" {
 		t.Fatalf("settings: account %q", s.Account)
@@ -132,7 +47,7 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) sync(t *testing.T) {
 	t.Helper()
-	if err := h.src.Sync(context.Background(), h.sink.cursor, h.sink); err != nil {
+	if err := h.src.Sync(context.Background(), h.sink.Cursor, h.sink); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
 }
@@ -147,17 +62,17 @@ func TestMailDelta(t *testing.T) {
 	h.f.AddMessage(fakegraph.Message{Subject: "Badge", From: "it@contoso.example", Text: "Pick it up"})
 
 	h.sync(t)
-	if got := h.sink.subjects(); !slices.Equal(got, []string{"Badge", "Lunch", "Quarterly plan"}) {
+	if got := h.sink.Subjects(); !slices.Equal(got, []string{"Badge", "Lunch", "Quarterly plan"}) {
 		t.Fatalf("after the first round: %q", got)
 	}
-	if h.sink.batches < 2 {
-		t.Errorf("%d batches: the nextLink was not followed page by page", h.sink.batches)
+	if h.sink.Batches < 2 {
+		t.Errorf("%d batches: the nextLink was not followed page by page", h.sink.Batches)
 	}
-	m := h.sink.mail[first]
+	m := h.sink.Mail[first]
 	if m.Text != "Draft attached.\nComments by Friday" || m.From != "bob <bob@contoso.example>" || len(m.To) != 1 || m.Folder != "Inbox" || m.MessageID == "" || m.Date.IsZero() {
 		t.Errorf("message = %+v", m)
 	}
-	if a := h.sink.mail[lunch].Attachments; len(a) != 1 || a[0] != (connectors.Attachment{Name: "menu.pdf", ContentType: "application/pdf", Size: 5120}) ||
+	if a := h.sink.Mail[lunch].Attachments; len(a) != 1 || a[0] != (connectors.Attachment{Name: "menu.pdf", ContentType: "application/pdf", Size: 5120}) ||
 		len(m.Attachments) != 0 {
 		t.Errorf("attachments = %+v", a)
 	}
@@ -166,7 +81,7 @@ func TestMailDelta(t *testing.T) {
 	h.f.DeleteMessage(first)
 	h.f.AddMessage(fakegraph.Message{Subject: "New", From: "dan@contoso.example", Text: "Hi"})
 	h.sync(t)
-	if got := h.sink.subjects(); !slices.Equal(got, []string{"Badge", "Lunch", "New"}) {
+	if got := h.sink.Subjects(); !slices.Equal(got, []string{"Badge", "Lunch", "New"}) {
 		t.Fatalf("after the delta round: %q", got)
 	}
 	if n := h.f.Requests("GET /v1.0/me/mailFolders/inbox/messages/delta") - deltas; n != 1 {
@@ -177,8 +92,8 @@ func TestMailDelta(t *testing.T) {
 	h.f.InvalidateDeltaTokens()
 	h.f.AddMessage(fakegraph.Message{Subject: "After reset", From: "dan@contoso.example", Text: "Hi"})
 	h.sync(t)
-	if len(h.sink.mail) != 4 {
-		t.Fatalf("after the 410: %q", h.sink.subjects())
+	if len(h.sink.Mail) != 4 {
+		t.Fatalf("after the 410: %q", h.sink.Subjects())
 	}
 }
 
@@ -191,20 +106,20 @@ func TestCalendarDelta(t *testing.T) {
 	h.f.AddEvent(fakegraph.Event{Subject: "Old", Start: now.AddDate(-1, 0, 0), End: now.AddDate(-1, 0, 0).Add(time.Hour)})
 
 	h.sync(t)
-	if len(h.sink.events) != 2 {
-		t.Fatalf("events: %+v", h.sink.events)
+	if len(h.sink.Events) != 2 {
+		t.Fatalf("events: %+v", h.sink.Events)
 	}
-	if r := h.sink.events[review]; !r.Start.Equal(now.Add(2*time.Hour)) || !r.End.Equal(now.Add(3*time.Hour)) || !r.Recurring || r.UID == "" || r.Organizer != "alice@contoso.example" {
+	if r := h.sink.Events[review]; !r.Start.Equal(now.Add(2*time.Hour)) || !r.End.Equal(now.Add(3*time.Hour)) || !r.Recurring || r.UID == "" || r.Organizer != "alice@contoso.example" {
 		t.Errorf("review = %+v", r)
 	}
-	if o := h.sink.events[offsite]; !o.AllDay {
+	if o := h.sink.Events[offsite]; !o.AllDay {
 		t.Errorf("offsite = %+v", o)
 	}
 	h.f.DeleteEvent(offsite)
 	h.f.AddEvent(fakegraph.Event{ID: review, Subject: "Review (moved)", Start: now.Add(4 * time.Hour), End: now.Add(5 * time.Hour)})
 	h.sync(t)
-	if _, ok := h.sink.events[offsite]; ok || h.sink.events[review].Summary != "Review (moved)" || len(h.sink.events) != 1 {
-		t.Fatalf("after delta: %+v", h.sink.events)
+	if _, ok := h.sink.Events[offsite]; ok || h.sink.Events[review].Summary != "Review (moved)" || len(h.sink.Events) != 1 {
+		t.Fatalf("after delta: %+v", h.sink.Events)
 	}
 }
 
@@ -214,14 +129,14 @@ func TestResumeAfterFailedBatch(t *testing.T) {
 	for _, s := range []string{"a", "b", "c", "d", "e"} {
 		h.f.AddMessage(fakegraph.Message{Subject: s, From: "x@contoso.example", Text: s})
 	}
-	h.sink.failAt = 2
-	if err := h.src.Sync(context.Background(), nil, h.sink); !errors.Is(err, errSinkDown) {
+	h.sink.FailAt = 2
+	if err := h.src.Sync(context.Background(), nil, h.sink); !errors.Is(err, oauthtest.ErrSinkDown) {
 		t.Fatalf("sync: %v", err)
 	}
-	h.sink.failAt = 0
+	h.sink.FailAt = 0
 	before := h.f.Requests("GET /v1.0/me/mailFolders/inbox/messages/delta")
 	h.sync(t)
-	if got := h.sink.subjects(); !slices.Equal(got, []string{"a", "b", "c", "d", "e"}) {
+	if got := h.sink.Subjects(); !slices.Equal(got, []string{"a", "b", "c", "d", "e"}) {
 		t.Fatalf("after resuming: %q", got)
 	}
 	if n := h.f.Requests("GET /v1.0/me/mailFolders/inbox/messages/delta") - before; n != 2 {
@@ -237,8 +152,8 @@ func TestThrottlingAndTokens(t *testing.T) {
 		h.f.AddMessage(fakegraph.Message{Subject: "one", From: "x@contoso.example", Text: "1"})
 		h.f.RateLimit(2)
 		h.sync(t)
-		if len(h.sink.mail) != 1 || !slices.Equal(h.sleeps, []time.Duration{time.Second, time.Second}) {
-			t.Errorf("mail %d, waits %v", len(h.sink.mail), h.sleeps)
+		if len(h.sink.Mail) != 1 || !slices.Equal(h.sleeps, []time.Duration{time.Second, time.Second}) {
+			t.Errorf("mail %d, waits %v", len(h.sink.Mail), h.sleeps)
 		}
 	})
 	t.Run("429 persisting is rate_limited", func(t *testing.T) {

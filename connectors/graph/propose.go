@@ -41,7 +41,7 @@ func (s *Source) SaveDraft(ctx context.Context, d connectors.Draft) (string, err
 		ID string `json:"id"`
 	}
 	if err := s.call(ctx, http.MethodPost, s.ep.graph+"/me/messages", nil, body, &out); err != nil {
-		return "", orServer(err)
+		return "", s.orServer(err)
 	}
 	if out.ID == "" {
 		return "", fmt.Errorf("graph: draft created without an id")
@@ -69,7 +69,7 @@ func (s *Source) CreateEvent(ctx context.Context, e connectors.Event) (string, e
 		ID string `json:"id"`
 	}
 	if err := s.call(ctx, http.MethodPost, s.ep.graph+"/me/events", nil, body, &out); err != nil {
-		return "", orServer(err)
+		return "", s.orServer(err)
 	}
 	return out.ID, nil
 }

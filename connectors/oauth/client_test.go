@@ -9,26 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"confidant/connectors"
 	"confidant/connectors/google"
 	"confidant/connectors/oauth"
 	"confidant/internal/fakegoogle"
+	"confidant/internal/oauthtest"
 )
 
 // tokensFor gets real tokens from the fake through its token endpoint.
-func tokensFor(t *testing.T, g *fakegoogle.Server, p oauth.Provider) connectors.Settings {
+func tokensFor(t *testing.T, p oauth.Provider) connectors.Settings {
 	t.Helper()
-	flow := oauth.NewFlow([]oauth.Provider{p}, &memStates{}, redirect, nil, nil)
-	user := newID()
-	authURL, err := flow.Start(context.Background(), user, connectors.KindGmail)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back := authorize(t, authURL)
-	s, err := flow.Finish(context.Background(), user, back.Get("state"), back.Get("code"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s := oauthtest.Connect(t, p)
 	return s
 }
 
@@ -43,7 +36,7 @@ func TestClient(t *testing.T) {
 	}
 
 	t.Run("a refused fresh token is ErrReauth after one refresh", func(t *testing.T) {
-		s := tokensFor(t, g, p)
+		s := tokensFor(t, p)
 		var saved int
 		c := oauth.NewClient(p, s, nil, func(context.Context, connectors.Settings) error { saved++; return nil }, nil)
 		g.OAuth.RejectAccessTokens(true)
@@ -58,7 +51,7 @@ func TestClient(t *testing.T) {
 	})
 
 	t.Run("renewed tokens that could not be saved are saved before the next request", func(t *testing.T) {
-		s := tokensFor(t, g, p)
+		s := tokensFor(t, p)
 		s.TokenExpiry = time.Now().Add(-time.Minute)
 		var saved []connectors.Settings
 		down := true
@@ -91,7 +84,7 @@ func TestClient(t *testing.T) {
 	})
 
 	t.Run("dials only through the injected dialer", func(t *testing.T) {
-		s := tokensFor(t, g, p)
+		s := tokensFor(t, p)
 		var dials atomic.Int32
 		dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
 			dials.Add(1)
@@ -101,13 +94,13 @@ func TestClient(t *testing.T) {
 		if _, err := get(c); err == nil || dials.Load() == 0 {
 			t.Fatalf("Do through a refusing dialer: %v after %d dials", err, dials.Load())
 		}
-		flow := oauth.NewFlow([]oauth.Provider{p}, &memStates{}, redirect, dial, nil)
-		user := newID()
+		flow := oauth.NewFlow([]oauth.Provider{p}, &oauthtest.States{}, redirect, dial, nil)
+		user := uuid.New()
 		authURL, err := flow.Start(context.Background(), user, connectors.KindGmail)
 		if err != nil {
 			t.Fatal(err)
 		}
-		back := authorize(t, authURL)
+		back := oauthtest.Authorize(t, authURL, redirect)
 		before := dials.Load()
 		if _, err := flow.Finish(context.Background(), user, back.Get("state"), back.Get("code")); !errors.Is(err, oauth.ErrExchange) || dials.Load() == before {
 			t.Fatalf("Finish through a refusing dialer: %v", err)
@@ -115,7 +108,7 @@ func TestClient(t *testing.T) {
 	})
 
 	t.Run("revoke twice", func(t *testing.T) {
-		s := tokensFor(t, g, p)
+		s := tokensFor(t, p)
 		c := oauth.NewClient(p, s, nil, nil, nil)
 		if err := c.Revoke(context.Background()); err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"confidant/connectors/google"
 	"confidant/connectors/oauth"
 	"confidant/internal/fakegoogle"
+	"confidant/internal/oauthtest"
 	"confidant/internal/testdb"
 	"confidant/store"
 )
@@ -32,23 +33,6 @@ func newUser(t *testing.T, s *store.Store, name string) uuid.UUID {
 		t.Fatal(err)
 	}
 	return u.ID
-}
-
-// authorize follows the authorize URL to the fake, which consents at once,
-// and returns the callback's query.
-func authorize(t *testing.T, authURL string) url.Values {
-	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc.String(), redirect+"?") {
-		t.Fatalf("authorize answered %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	return loc.Query()
 }
 
 func TestFlow(t *testing.T) {
@@ -86,7 +70,7 @@ func TestFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back := authorize(t, authURL)
+		back := oauthtest.Authorize(t, authURL, redirect)
 		before := g.OAuth.Counts()
 		s, err := flow.Finish(ctx, alice, back.Get("state"), back.Get("code"))
 		if err != nil {
@@ -110,7 +94,7 @@ func TestFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back := authorize(t, authURL)
+		back := oauthtest.Authorize(t, authURL, redirect)
 		resp, err := http.PostForm(g.URL+fakegoogle.TokenPath, url.Values{"grant_type": {"authorization_code"}, "code": {back.Get("code")},
 			"redirect_uri": {redirect}, "client_id": {fakegoogle.ClientID}, "client_secret": {fakegoogle.ClientSecret},
 			"code_verifier": {strings.Repeat("x", 43)}})
@@ -132,7 +116,7 @@ func TestFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back := authorize(t, authURL)
+		back := oauthtest.Authorize(t, authURL, redirect)
 		if _, err := flow.Finish(ctx, bob, back.Get("state"), back.Get("code")); !errors.Is(err, oauth.ErrBadState) {
 			t.Fatalf("bob finishing alice's state: %v", err)
 		}
@@ -146,7 +130,7 @@ func TestFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back := authorize(t, authURL)
+		back := oauthtest.Authorize(t, authURL, redirect)
 		clk.t = clk.t.Add(oauth.StateTTL + time.Second)
 		defer func() { clk.t = clk.t.Add(-oauth.StateTTL - time.Second) }()
 		if _, err := flow.Finish(ctx, alice, back.Get("state"), back.Get("code")); !errors.Is(err, oauth.ErrBadState) {

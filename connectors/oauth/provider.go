@@ -1,11 +1,15 @@
 // Package oauth connects OAuth 2.0 mail and calendar providers (Google,
 // Microsoft 365): the authorization code flow with PKCE and a single-use
 // state bound to the user, and an HTTP client that refreshes tokens
-// before they expire and on a 401, reporting new ones to be sealed.
+// before they expire and on a 401, reporting new ones to be sealed, and a
+// JSON API caller that waits out rate limits and maps failures to
+// *connectors.Error for the connectors built on it.
 package oauth
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -70,4 +74,27 @@ func HTTPClient(dial connectors.Dialer) *http.Client {
 // withClient makes golang.org/x/oauth2 use client for token requests.
 func withClient(ctx context.Context, client *http.Client) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, client)
+}
+
+// GetJSON asks url with accessToken, before any Client exists (as an
+// Account func does), and decodes a 200 answer into out; what names the
+// request in errors.
+func GetJSON(ctx context.Context, client *http.Client, url, accessToken, what string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: status %d", what, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }

@@ -34,19 +34,17 @@ type Server struct {
 	*httptest.Server
 	OAuth   *fakeoauth.Authority
 	Account string
+	gate    *fakeoauth.Gate
 
-	mu          sync.Mutex
-	historyID   uint64
-	minHistory  uint64 // history older than this is gone (404)
-	messages    []*message
-	history     []historyRecord
-	drafts      []Draft
-	events      []*Event
-	eventSeq    uint64
-	minSync     uint64 // sync tokens older than this are gone (410)
-	limited     int
-	limitStatus int
-	requests    map[string]int
+	mu         sync.Mutex
+	historyID  uint64
+	minHistory uint64 // history older than this is gone (404)
+	messages   []*message
+	history    []historyRecord
+	drafts     []Draft
+	events     []*Event
+	eventSeq   uint64
+	minSync    uint64 // sync tokens older than this are gone (410)
 }
 
 type message struct {
@@ -110,7 +108,20 @@ const (
 
 // New starts a fake Google for account (an address) until the test ends.
 func New(t interface{ Cleanup(func()) }, account string) *Server {
-	s := &Server{OAuth: fakeoauth.New(ClientID, ClientSecret), Account: account, historyID: 1000, requests: map[string]int{}}
+	s := &Server{OAuth: fakeoauth.New(ClientID, ClientSecret), Account: account, historyID: 1000}
+	s.gate = &fakeoauth.Gate{Authority: s.OAuth,
+		Unauthorized: func(w http.ResponseWriter) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
+			apiError(w, http.StatusUnauthorized, "global", "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", "UNAUTHENTICATED")
+		},
+		Limited: func(w http.ResponseWriter, status int) {
+			if status == http.StatusForbidden {
+				apiError(w, status, "usageLimits", "userRateLimitExceeded", "User Rate Limit Exceeded", "PERMISSION_DENIED")
+			} else {
+				apiError(w, http.StatusTooManyRequests, "global", "rateLimitExceeded", "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED")
+			}
+		},
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+AuthPath, s.OAuth.Authorize)
 	mux.HandleFunc("POST "+TokenPath, s.OAuth.Token)
@@ -128,49 +139,14 @@ func New(t interface{ Cleanup(func()) }, account string) *Server {
 }
 
 // api checks the access token and the forced rate limit, then serves.
-func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.requests[r.Method+" "+r.URL.Path]++
-		s.mu.Unlock()
-		if !s.OAuth.Valid(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
-			apiError(w, http.StatusUnauthorized, "global", "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", "UNAUTHENTICATED")
-			return
-		}
-		s.mu.Lock()
-		limited, status := s.limited > 0, s.limitStatus
-		if limited {
-			s.limited--
-		}
-		s.mu.Unlock()
-		if limited {
-			w.Header().Set("Retry-After", "1")
-			if status == http.StatusForbidden {
-				apiError(w, status, "usageLimits", "userRateLimitExceeded", "User Rate Limit Exceeded", "PERMISSION_DENIED")
-			} else {
-				apiError(w, http.StatusTooManyRequests, "global", "rateLimitExceeded", "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED")
-			}
-			return
-		}
-		h(w, r)
-	}
-}
+func (s *Server) api(h http.HandlerFunc) http.HandlerFunc { return s.gate.Wrap(h) }
 
 // RateLimit makes the next n API requests fail with status (429, or 403
 // with reason userRateLimitExceeded) and Retry-After: 1.
-func (s *Server) RateLimit(n, status int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.limited, s.limitStatus = n, status
-}
+func (s *Server) RateLimit(n, status int) { s.gate.RateLimit(n, status) }
 
 // Requests counts the API requests served for "METHOD /path".
-func (s *Server) Requests(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests[route]
-}
+func (s *Server) Requests(route string) int { return s.gate.Requests(route) }
 
 // AddMessage adds a raw RFC 5322 message with labels and returns its id.
 func (s *Server) AddMessage(raw []byte, labels ...string) string {

@@ -36,6 +36,7 @@ type Server struct {
 	*httptest.Server
 	OAuth   *fakeoauth.Authority
 	Account string
+	gate    *fakeoauth.Gate
 
 	mu          sync.Mutex
 	seq         uint64
@@ -44,8 +45,6 @@ type Server struct {
 	drafts      []map[string]any
 	attachments map[string][]map[string]any // by message id
 	minDelta    uint64                      // delta tokens older than this answer 410
-	limited     int
-	requests    map[string]int
 	maxPage     int
 }
 
@@ -59,12 +58,21 @@ type item struct {
 
 // New starts a fake Microsoft 365 for account until the test ends.
 func New(t interface{ Cleanup(func()) }, account string) *Server {
-	s := &Server{OAuth: fakeoauth.New(ClientID, ClientSecret), Account: account, requests: map[string]int{}, maxPage: 10, attachments: map[string][]map[string]any{}}
+	s := &Server{OAuth: fakeoauth.New(ClientID, ClientSecret), Account: account, maxPage: 10, attachments: map[string][]map[string]any{}}
 	s.OAuth.RotateRefresh = true
 	s.OAuth.ErrorBody = func(code, description string) any {
 		return map[string]any{"error": code, "error_description": "AADSTS70000: " + description,
 			"error_codes": []int{70000}, "timestamp": time.Now().UTC().Format("2006-01-02 15:04:05Z"),
 			"trace_id": "00000000-0000-0000-0000-000000000000", "correlation_id": "00000000-0000-0000-0000-000000000000"}
+	}
+	s.gate = &fakeoauth.Gate{Authority: s.OAuth,
+		Unauthorized: func(w http.ResponseWriter) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
+			graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
+		},
+		Limited: func(w http.ResponseWriter, status int) {
+			graphError(w, status, "TooManyRequests", "Too many requests.")
+		},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/oauth2/v2.0/authorize", s.OAuth.Authorize)
@@ -80,40 +88,13 @@ func New(t interface{ Cleanup(func()) }, account string) *Server {
 	return s
 }
 
-func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.requests[r.Method+" "+r.URL.Path]++
-		s.mu.Unlock()
-		if !s.OAuth.Valid(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
-			graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
-			return
-		}
-		s.mu.Lock()
-		limited := s.limited > 0
-		if limited {
-			s.limited--
-		}
-		s.mu.Unlock()
-		if limited {
-			w.Header().Set("Retry-After", "1")
-			graphError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
-			return
-		}
-		h(w, r)
-	}
-}
+func (s *Server) api(h http.HandlerFunc) http.HandlerFunc { return s.gate.Wrap(h) }
 
 // RateLimit makes the next n API requests answer 429 with Retry-After: 1.
-func (s *Server) RateLimit(n int) { s.mu.Lock(); s.limited = n; s.mu.Unlock() }
+func (s *Server) RateLimit(n int) { s.gate.RateLimit(n, http.StatusTooManyRequests) }
 
 // Requests counts the API requests served for "METHOD /path".
-func (s *Server) Requests(route string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests[route]
-}
+func (s *Server) Requests(route string) int { return s.gate.Requests(route) }
 
 // Message is a message to put in the Inbox.
 type Message struct {

@@ -1,7 +1,8 @@
 // Package fakeoauth is the OAuth 2.0 authorization server that the fake
 // Google and Microsoft servers share: authorize (consenting at once, or
 // denying), token exchange with PKCE (S256) verification, refresh and
-// revocation, with knobs to expire and revoke tokens.
+// revocation, with knobs to expire and revoke tokens, and the gate in
+// front of their APIs.
 package fakeoauth
 
 import (
