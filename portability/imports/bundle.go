@@ -60,7 +60,13 @@ type BundleSource struct {
 // (nothing is written when it is damaged, truncated or hostile), then to
 // write its records.
 func (b *Bundles) Import(ctx context.Context, userID uuid.UUID, data []byte, src BundleSource) (store.ImportCounts, error) {
-	r, err := b.open(data, src)
+	return b.ImportFrom(ctx, userID, bytes.NewReader(data), int64(len(data)), src)
+}
+
+// ImportFrom is Import for a bundle of size bytes read through file: each
+// pass streams it from the start, so neither holds the bundle.
+func (b *Bundles) ImportFrom(ctx context.Context, userID uuid.UUID, file io.ReaderAt, size int64, src BundleSource) (store.ImportCounts, error) {
+	r, err := b.open(io.NewSectionReader(file, 0, size), src)
 	if err != nil {
 		return store.ImportCounts{}, err
 	}
@@ -78,7 +84,7 @@ func (b *Bundles) Import(ctx context.Context, userID uuid.UUID, data []byte, src
 			}
 		}
 	}
-	r, err = b.open(data, src)
+	r, err = b.open(io.NewSectionReader(file, 0, size), src)
 	if err != nil {
 		return store.ImportCounts{}, err
 	}
@@ -101,7 +107,7 @@ func (b *Bundles) Import(ctx context.Context, userID uuid.UUID, data []byte, src
 	return w.counts, nil
 }
 
-func (b *Bundles) open(data []byte, src BundleSource) (*bundle.Reader, error) {
+func (b *Bundles) open(data io.Reader, src BundleSource) (*bundle.Reader, error) {
 	ids := src.Identities
 	if src.Passphrase != "" {
 		id, err := bundle.PassphraseIdentity(src.Passphrase)
@@ -113,9 +119,9 @@ func (b *Bundles) open(data []byte, src BundleSource) (*bundle.Reader, error) {
 	var r *bundle.Reader
 	var err error
 	if len(ids) == 0 {
-		r, err = bundle.NewReader(bytes.NewReader(data), b.Limits)
+		r, err = bundle.NewReader(data, b.Limits)
 	} else {
-		r, err = bundle.NewEncryptedReader(bytes.NewReader(data), b.Limits, ids...)
+		r, err = bundle.NewEncryptedReader(data, b.Limits, ids...)
 	}
 	if err != nil {
 		return nil, bundleError(err)
@@ -160,5 +166,5 @@ func (s *Service) ImportBundle(ctx context.Context, userID uuid.UUID, r io.Reade
 		}
 		return store.ImportCounts{}, fmt.Errorf("read bundle: %w", err)
 	}
-	return s.opt.Bundles.Import(ctx, userID, data, src)
+	return s.opt.Bundles.ImportFrom(ctx, userID, bytes.NewReader(data), int64(len(data)), src)
 }

@@ -1,6 +1,7 @@
 package imports
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,11 +66,11 @@ func (s *Service) run(ctx context.Context, userID, importID uuid.UUID) error {
 	if imp.State == store.ImportDone || imp.State == store.ImportFailed {
 		return nil
 	}
-	data, passphrase, err := s.store.ImportFile(ctx, userID, importID)
+	file, err := s.store.OpenImportFile(ctx, userID, importID)
 	if err != nil {
 		return err
 	}
-	f, err := importer.Open(data, s.opt.Limits)
+	f, err := importer.OpenReader(file, file.Size(), s.opt.Limits)
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func (s *Service) run(ctx context.Context, userID, importID uuid.UUID) error {
 		if err := s.store.StartImport(ctx, userID, importID, string(f.Format), 0, s.opt.Now()); err != nil {
 			return err
 		}
-		counts, err := s.importBundle(ctx, userID, data, passphrase)
+		counts, err := s.importBundle(ctx, userID, file, file.Size(), file.Passphrase())
 		if err != nil {
 			return err
 		}
@@ -97,11 +98,11 @@ func (s *Service) run(ctx context.Context, userID, importID uuid.UUID) error {
 	return s.store.FinishImport(ctx, userID, importID, counts, s.opt.Now())
 }
 
-func (s *Service) importBundle(ctx context.Context, userID uuid.UUID, data []byte, passphrase string) (store.ImportCounts, error) {
+func (s *Service) importBundle(ctx context.Context, userID uuid.UUID, file io.ReaderAt, size int64, passphrase string) (store.ImportCounts, error) {
 	if s.opt.Bundles == nil {
 		return store.ImportCounts{}, importer.ErrUnsupported
 	}
-	return s.opt.Bundles.Import(ctx, userID, data, BundleSource{Passphrase: passphrase})
+	return s.opt.Bundles.ImportFrom(ctx, userID, file, size, BundleSource{Passphrase: passphrase})
 }
 
 // Import brings the export or bundle read from r into the user's account
@@ -121,7 +122,7 @@ func (s *Service) Import(ctx context.Context, userID uuid.UUID, r io.Reader, pas
 		return store.ImportCounts{}, err
 	}
 	if f.Format == importer.FormatConfidant {
-		return s.importBundle(ctx, userID, data, passphrase)
+		return s.importBundle(ctx, userID, bytes.NewReader(data), int64(len(data)), passphrase)
 	}
 	if _, _, err := f.Count(); err != nil {
 		return store.ImportCounts{}, err
