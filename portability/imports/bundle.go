@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -154,17 +153,17 @@ func bundleError(err error) error {
 // once: age-encrypted (src names the passphrase or identities) or, with
 // neither, the plain tar stream fork-to-fork transfer carries inside its
 // own encryption. Like every import it checks the whole bundle before
-// writing anything and adds nothing twice; refusals are *importer.Error.
+// writing anything and adds nothing twice, keeping the bundle sealed in
+// the store rather than in memory; refusals are *importer.Error.
 func (s *Service) ImportBundle(ctx context.Context, userID uuid.UUID, r io.Reader, src BundleSource) (store.ImportCounts, error) {
 	if s.opt.Bundles == nil {
 		return store.ImportCounts{}, importer.ErrUnsupported
 	}
-	data, err := io.ReadAll(&sizeLimit{r: r, left: s.opt.MaxFileSize})
+	file, end, err := s.spool(ctx, userID, r, importer.FormatConfidant)
 	if err != nil {
-		if e, ok := importer.AsError(err); ok {
-			return store.ImportCounts{}, e
-		}
-		return store.ImportCounts{}, fmt.Errorf("read bundle: %w", err)
+		return store.ImportCounts{}, err
 	}
-	return s.opt.Bundles.ImportFrom(ctx, userID, bytes.NewReader(data), int64(len(data)), src)
+	counts, err := s.opt.Bundles.ImportFrom(ctx, userID, file, file.Size(), src)
+	end(counts, err)
+	return counts, err
 }

@@ -1,10 +1,8 @@
 package imports
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -107,22 +105,26 @@ func (s *Service) importBundle(ctx context.Context, userID uuid.UUID, file io.Re
 
 // Import brings the export or bundle read from r into the user's account
 // at once, without a job, and returns what it added and skipped: what
-// fork-to-fork transfer calls. Like a job, it validates the whole file
-// before writing and is idempotent; refusals are *importer.Error.
+// fork-to-fork transfer calls. Like a job, it keeps the file sealed in the
+// store (never whole in memory), validates it before writing and is
+// idempotent; refusals are *importer.Error.
 func (s *Service) Import(ctx context.Context, userID uuid.UUID, r io.Reader, passphrase string) (store.ImportCounts, error) {
-	data, err := io.ReadAll(&sizeLimit{r: r, left: s.opt.MaxFileSize})
+	file, end, err := s.spool(ctx, userID, r, "")
 	if err != nil {
-		if e, ok := importer.AsError(err); ok {
-			return store.ImportCounts{}, e
-		}
-		return store.ImportCounts{}, fmt.Errorf("read import: %w", err)
+		return store.ImportCounts{}, err
 	}
-	f, err := importer.Open(data, s.opt.Limits)
+	counts, err := s.importSpooled(ctx, userID, file, passphrase)
+	end(counts, err)
+	return counts, err
+}
+
+func (s *Service) importSpooled(ctx context.Context, userID uuid.UUID, file *store.ImportFile, passphrase string) (store.ImportCounts, error) {
+	f, err := importer.OpenReader(file, file.Size(), s.opt.Limits)
 	if err != nil {
 		return store.ImportCounts{}, err
 	}
 	if f.Format == importer.FormatConfidant {
-		return s.importBundle(ctx, userID, bytes.NewReader(data), int64(len(data)), passphrase)
+		return s.importBundle(ctx, userID, file, file.Size(), passphrase)
 	}
 	if _, _, err := f.Count(); err != nil {
 		return store.ImportCounts{}, err
