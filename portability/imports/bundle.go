@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -63,9 +65,25 @@ func (b *Bundles) Import(ctx context.Context, userID uuid.UUID, data []byte, src
 }
 
 // ImportFrom is Import for a bundle of size bytes read through file: each
-// pass streams it from the start, so neither holds the bundle.
+// pass streams it from the start, so neither holds the bundle. A failure
+// to read file is returned as it is (to retry), never as a damaged
+// bundle.
 func (b *Bundles) ImportFrom(ctx context.Context, userID uuid.UUID, file io.ReaderAt, size int64, src BundleSource) (store.ImportCounts, error) {
-	r, err := b.open(io.NewSectionReader(file, 0, size), src)
+	read := &readTracker{r: file}
+	counts, err := b.importFrom(ctx, userID, io.NewSectionReader(read, 0, size), io.NewSectionReader(read, 0, size), src)
+	if err != nil {
+		if rerr := read.failure(); rerr != nil {
+			return store.ImportCounts{}, fmt.Errorf("read bundle: %w", rerr)
+		}
+		return store.ImportCounts{}, err
+	}
+	return counts, nil
+}
+
+// importFrom checks the bundle read from check, then writes the one read
+// from write: the same bundle, read again.
+func (b *Bundles) importFrom(ctx context.Context, userID uuid.UUID, check, write io.Reader, src BundleSource) (store.ImportCounts, error) {
+	r, err := b.open(check, src)
 	if err != nil {
 		return store.ImportCounts{}, err
 	}
@@ -83,7 +101,7 @@ func (b *Bundles) ImportFrom(ctx context.Context, userID uuid.UUID, file io.Read
 			}
 		}
 	}
-	r, err = b.open(io.NewSectionReader(file, 0, size), src)
+	r, err = b.open(write, src)
 	if err != nil {
 		return store.ImportCounts{}, err
 	}
@@ -104,6 +122,32 @@ func (b *Bundles) ImportFrom(ctx context.Context, userID uuid.UUID, file io.Read
 		return store.ImportCounts{}, err
 	}
 	return w.counts, nil
+}
+
+// readTracker notes the first failure to read a stored bundle (not its
+// end), which a bundle reader would otherwise report as a damaged bundle.
+type readTracker struct {
+	r   io.ReaderAt
+	mu  sync.Mutex
+	err error
+}
+
+func (t *readTracker) ReadAt(p []byte, off int64) (int, error) {
+	n, err := t.r.ReadAt(p, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.mu.Lock()
+		if t.err == nil {
+			t.err = err
+		}
+		t.mu.Unlock()
+	}
+	return n, err
+}
+
+func (t *readTracker) failure() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
 }
 
 func (b *Bundles) open(data io.Reader, src BundleSource) (*bundle.Reader, error) {

@@ -4,11 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"confidant/portability/bundle"
+	"confidant/portability/importer"
 	"confidant/portability/imports"
 	"confidant/store"
 )
@@ -83,5 +86,44 @@ func waitFor(t *testing.T, h *harness, user, id uuid.UUID) store.Import {
 			return imp
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// failingFile serves data through ReadAt until failAt, then fails as a
+// store gone away would.
+type failingFile struct {
+	data   []byte
+	failAt int64
+}
+
+var errStoreGone = errors.New("connection reset")
+
+func (f failingFile) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > f.failAt {
+		return 0, errStoreGone
+	}
+	return bytes.NewReader(f.data).ReadAt(p, off)
+}
+
+// TestBundleReadFailureIsRetried: a stored bundle that cannot be read is
+// an error to try again, not a damaged bundle refused for good, and
+// nothing is written.
+func TestBundleReadFailureIsRetried(t *testing.T) {
+	h := newBundleHarness(t, bundle.Limits{})
+	ctx := context.Background()
+	src := buildSource(t, h.st)
+	data := exportBundle(t, h.st, src.user)
+	b := &imports.Bundles{Store: h.st, Embedder: simEmbedderClient(t)}
+	for _, failAt := range []int64{100, int64(len(data)) / 2, int64(len(data)) - 100} {
+		_, err := b.ImportFrom(ctx, h.user, failingFile{data: data, failAt: failAt}, int64(len(data)), imports.BundleSource{Passphrase: testPassphrase})
+		if !errors.Is(err, errStoreGone) {
+			t.Errorf("failing at %d: err = %v, want the read error", failAt, err)
+		}
+		if _, refused := importer.AsError(err); refused {
+			t.Errorf("failing at %d: a read failure refused the bundle: %v", failAt, err)
+		}
+	}
+	if got := h.rowCounts(t); got != [3]int{} {
+		t.Fatalf("rows written = %v", got)
 	}
 }
