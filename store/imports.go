@@ -159,52 +159,6 @@ func (s *Store) Import(ctx context.Context, userID, id uuid.UUID) (Import, error
 	return imp, nil
 }
 
-// ImportFile returns an import's uploaded file and passphrase while the
-// import has not ended; after, ErrNotFound.
-func (s *Store) ImportFile(ctx context.Context, userID, id uuid.UUID) ([]byte, string, error) {
-	k, err := s.keyFor(ctx, userID)
-	if err != nil {
-		return nil, "", fmt.Errorf("import file: %w", err)
-	}
-	var size int64
-	var sealedPass []byte
-	err = s.db.QueryRow(ctx, `SELECT size_bytes, passphrase_sealed FROM imports WHERE id = $1 AND user_id = $2 AND state IN ('queued', 'running')`, id, userID).Scan(&size, &sealedPass)
-	if err != nil {
-		return nil, "", notFound(err, "import file")
-	}
-	var passphrase string
-	if sealedPass != nil {
-		if passphrase, err = k.open("imports", "passphrase", id, sealedPass); err != nil {
-			return nil, "", err
-		}
-	}
-	rows, err := s.db.Query(ctx, `SELECT ordinal, content_sealed FROM import_blobs WHERE import_id = $1 AND user_id = $2 ORDER BY ordinal`, id, userID)
-	if err != nil {
-		return nil, "", fmt.Errorf("import file: %w", err)
-	}
-	defer rows.Close()
-	data := make([]byte, 0, size)
-	for rows.Next() {
-		var ordinal int
-		var sealed []byte
-		if err := rows.Scan(&ordinal, &sealed); err != nil {
-			return nil, "", fmt.Errorf("import file: %w", err)
-		}
-		chunk, err := k.open("import_blobs", "content", fmt.Sprintf("%s/%d", id, ordinal), sealed)
-		if err != nil {
-			return nil, "", err
-		}
-		data = append(data, chunk...)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("import file: %w", err)
-	}
-	if int64(len(data)) != size {
-		return nil, "", fmt.Errorf("import file: %d of %d bytes", len(data), size)
-	}
-	return data, passphrase, nil
-}
-
 // StartImport marks an import running, with its detected format and how
 // many conversations its file holds.
 func (s *Store) StartImport(ctx context.Context, userID, id uuid.UUID, format string, total int, now time.Time) error {

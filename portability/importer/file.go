@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -27,23 +28,68 @@ type File struct {
 // Open detects data's format and returns it as a File. A Confidant bundle
 // is reported (Format FormatConfidant) but not read here: Each refuses it.
 func Open(data []byte, lim Limits) (*File, error) {
+	return OpenReader(bytes.NewReader(data), int64(len(data)), lim)
+}
+
+// OpenReader is Open for a file of size bytes read through r, which is
+// read piece by piece and never held whole: every pass over the File
+// (Each, Count) reads it again from r.
+func OpenReader(r io.ReaderAt, size int64, lim Limits) (*File, error) {
 	lim = lim.WithDefaults()
-	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	r = sourceReader{r: r}
+	head := make([]byte, min(size, 512))
+	if _, err := r.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	start, err := firstContent(r, size)
+	if err != nil {
+		return nil, err
+	}
+	armored := make([]byte, len(ArmoredAgeHeader))
+	if start < size {
+		if _, err := r.ReadAt(armored, start); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+	}
 	switch {
-	case len(trimmed) == 0:
+	case start == size:
 		return nil, fail(ErrEmpty, "the file is empty")
-	case bytes.HasPrefix(data, []byte(AgeHeader)) || bytes.HasPrefix(trimmed, []byte(ArmoredAgeHeader)):
+	case bytes.HasPrefix(head, []byte(AgeHeader)) || bytes.Equal(armored, []byte(ArmoredAgeHeader)):
 		return &File{Format: FormatConfidant, lim: lim}, nil
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte("PK\x05\x06")):
-		open, err := openZip(data, lim)
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		open, err := openZip(r, size, lim)
 		if err != nil {
 			return nil, err
 		}
 		return detectJSON(open, lim)
-	case trimmed[0] == '[' || trimmed[0] == '{':
-		return detectJSON(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(trimmed)), nil }, lim)
+	case armored[0] == '[' || armored[0] == '{':
+		return detectJSON(func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(r, start, size-start)), nil }, lim)
 	}
 	return nil, ErrUnknownFormat
+}
+
+// firstContent returns the offset of the first byte past a byte-order
+// mark and blank space; size when there is none.
+func firstContent(r io.ReaderAt, size int64) (int64, error) {
+	var bom [3]byte
+	off := int64(0)
+	if n, _ := r.ReadAt(bom[:], 0); n == 3 && string(bom[:]) == "\xef\xbb\xbf" {
+		off = 3
+	}
+	br := bufio.NewReaderSize(io.NewSectionReader(r, off, size-off), 64<<10)
+	for {
+		c, err := br.ReadByte()
+		if errors.Is(err, io.EOF) {
+			return size, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return off, nil
+		}
+		off++
+	}
 }
 
 // detectJSON tells the format from the keys of the array's first element.
@@ -124,6 +170,9 @@ func (f *File) Each(fn func(i int, c Conversation) error) error {
 		return err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if re, ok := asReadError(err); ok {
+			return re
+		}
 		return fail(ErrMalformed, "there is more after the list of conversations")
 	}
 	return nil
@@ -165,6 +214,9 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 func jsonError(err error, conversation int) error {
 	if e, ok := AsError(err); ok {
 		return e
+	}
+	if re, ok := asReadError(err); ok {
+		return re
 	}
 	where := ""
 	if conversation > 0 {

@@ -2,7 +2,6 @@ package importer
 
 import (
 	"archive/zip"
-	"bytes"
 	"errors"
 	"io"
 	"path"
@@ -19,9 +18,12 @@ const minRatioCheck = 1 << 20
 // openZip checks an export zip as a whole (entry count, names, sizes and
 // compression ratios), then returns an opener of its conversations.json,
 // at the root or inside one top-level folder. No other entry is read.
-func openZip(data []byte, lim Limits) (func() (io.ReadCloser, error), error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+func openZip(r io.ReaderAt, size int64, lim Limits) (func() (io.ReadCloser, error), error) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
+		if re, ok := asReadError(err); ok {
+			return nil, re
+		}
 		if errors.Is(err, zip.ErrInsecurePath) {
 			return nil, fail(ErrUnsafeArchive, "an entry's name points outside the archive")
 		}
@@ -57,6 +59,9 @@ func openZip(data []byte, lim Limits) (func() (io.ReadCloser, error), error) {
 	return func() (io.ReadCloser, error) {
 		rc, err := entry.Open()
 		if err != nil {
+			if re, ok := asReadError(err); ok {
+				return nil, re
+			}
 			return nil, fail(ErrMalformed, "conversations.json cannot be unpacked")
 		}
 		// archive/zip refuses data past the declared size; the limit
@@ -108,6 +113,9 @@ func (l *limitedEntry) Read(p []byte) (int, error) {
 	}
 	n, err := l.rc.Read(p)
 	l.left -= int64(n)
+	if re, ok := asReadError(err); ok {
+		return n, re
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return n, fail(ErrMalformed, "conversations.json is damaged inside the zip archive")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -65,7 +66,29 @@ type BundleSource struct {
 // (nothing is written when it is damaged, truncated or hostile), then to
 // write its records.
 func (b *Bundles) Import(ctx context.Context, userID uuid.UUID, data []byte, src BundleSource) (store.ImportCounts, error) {
-	r, err := b.open(data, src)
+	return b.ImportFrom(ctx, userID, bytes.NewReader(data), int64(len(data)), src)
+}
+
+// ImportFrom is Import for a bundle of size bytes read through file: each
+// pass streams it from the start, so neither holds the bundle. A failure
+// to read file is returned as it is (to retry), never as a damaged
+// bundle.
+func (b *Bundles) ImportFrom(ctx context.Context, userID uuid.UUID, file io.ReaderAt, size int64, src BundleSource) (store.ImportCounts, error) {
+	read := &readTracker{r: file}
+	counts, err := b.importFrom(ctx, userID, io.NewSectionReader(read, 0, size), io.NewSectionReader(read, 0, size), src)
+	if err != nil {
+		if rerr := read.failure(); rerr != nil {
+			return store.ImportCounts{}, fmt.Errorf("read bundle: %w", rerr)
+		}
+		return store.ImportCounts{}, err
+	}
+	return counts, nil
+}
+
+// importFrom checks the bundle read from check, then writes the one read
+// from write: the same bundle, read again.
+func (b *Bundles) importFrom(ctx context.Context, userID uuid.UUID, check, write io.Reader, src BundleSource) (store.ImportCounts, error) {
+	r, err := b.open(check, src)
 	if err != nil {
 		return store.ImportCounts{}, err
 	}
@@ -83,7 +106,7 @@ func (b *Bundles) Import(ctx context.Context, userID uuid.UUID, data []byte, src
 			}
 		}
 	}
-	r, err = b.open(data, src)
+	r, err = b.open(write, src)
 	if err != nil {
 		return store.ImportCounts{}, err
 	}
@@ -106,7 +129,33 @@ func (b *Bundles) Import(ctx context.Context, userID uuid.UUID, data []byte, src
 	return w.counts, nil
 }
 
-func (b *Bundles) open(data []byte, src BundleSource) (*bundle.Reader, error) {
+// readTracker notes the first failure to read a stored bundle (not its
+// end), which a bundle reader would otherwise report as a damaged bundle.
+type readTracker struct {
+	r   io.ReaderAt
+	mu  sync.Mutex
+	err error
+}
+
+func (t *readTracker) ReadAt(p []byte, off int64) (int, error) {
+	n, err := t.r.ReadAt(p, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.mu.Lock()
+		if t.err == nil {
+			t.err = err
+		}
+		t.mu.Unlock()
+	}
+	return n, err
+}
+
+func (t *readTracker) failure() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
+}
+
+func (b *Bundles) open(data io.Reader, src BundleSource) (*bundle.Reader, error) {
 	ids := src.Identities
 	if src.Passphrase != "" {
 		id, err := bundle.PassphraseIdentity(src.Passphrase)
@@ -118,9 +167,9 @@ func (b *Bundles) open(data []byte, src BundleSource) (*bundle.Reader, error) {
 	var r *bundle.Reader
 	var err error
 	if len(ids) == 0 {
-		r, err = bundle.NewReader(bytes.NewReader(data), b.Limits)
+		r, err = bundle.NewReader(data, b.Limits)
 	} else {
-		r, err = bundle.NewEncryptedReader(bytes.NewReader(data), b.Limits, ids...)
+		r, err = bundle.NewEncryptedReader(data, b.Limits, ids...)
 	}
 	if err != nil {
 		return nil, bundleError(err)
@@ -153,17 +202,17 @@ func bundleError(err error) error {
 // once: age-encrypted (src names the passphrase or identities) or, with
 // neither, the plain tar stream fork-to-fork transfer carries inside its
 // own encryption. Like every import it checks the whole bundle before
-// writing anything and adds nothing twice; refusals are *importer.Error.
+// writing anything and adds nothing twice, keeping the bundle sealed in
+// the store rather than in memory; refusals are *importer.Error.
 func (s *Service) ImportBundle(ctx context.Context, userID uuid.UUID, r io.Reader, src BundleSource) (store.ImportCounts, error) {
 	if s.opt.Bundles == nil {
 		return store.ImportCounts{}, importer.ErrUnsupported
 	}
-	data, err := io.ReadAll(&sizeLimit{r: r, left: s.opt.MaxFileSize})
+	file, end, err := s.spool(ctx, userID, r, importer.FormatConfidant)
 	if err != nil {
-		if e, ok := importer.AsError(err); ok {
-			return store.ImportCounts{}, e
-		}
-		return store.ImportCounts{}, fmt.Errorf("read bundle: %w", err)
+		return store.ImportCounts{}, err
 	}
-	return s.opt.Bundles.Import(ctx, userID, data, src)
+	counts, err := s.opt.Bundles.ImportFrom(ctx, userID, file, file.Size(), src)
+	end(counts, err)
+	return counts, err
 }

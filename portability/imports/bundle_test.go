@@ -271,6 +271,14 @@ func TestImportBundlePlainStream(t *testing.T) {
 	if n != 0 {
 		t.Errorf("a truncated stream wrote %d conversations", n)
 	}
+	// The streams were kept sealed while they were read, and dropped after.
+	if h.blobs(t) != 0 {
+		t.Error("a transferred bundle was kept after its import")
+	}
+	must(t, h.pool.QueryRow(ctx, `SELECT count(*) FROM imports WHERE user_id = $1 AND state = 'failed' AND error_code = 'malformed'`, other).Scan(&n))
+	if n != 1 {
+		t.Errorf("%d failed imports recorded for the truncated stream, want 1", n)
+	}
 }
 
 // TestImportBundleResume cuts a bundle import off after its messages are

@@ -235,6 +235,9 @@ func TestImportFormats(t *testing.T) {
 			t.Errorf("%s: counts = %+v, want %+v", tt.file, counts, tt.want)
 		}
 	}
+	if h.blobs(t) != 0 {
+		t.Error("a file imported at once was kept after its import")
+	}
 }
 
 func TestRefusedFileWritesNothing(t *testing.T) {

@@ -3,7 +3,6 @@ package imports
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -65,11 +64,11 @@ func (s *Service) run(ctx context.Context, userID, importID uuid.UUID) error {
 	if imp.State == store.ImportDone || imp.State == store.ImportFailed {
 		return nil
 	}
-	data, passphrase, err := s.store.ImportFile(ctx, userID, importID)
+	file, err := s.store.OpenImportFile(ctx, userID, importID)
 	if err != nil {
 		return err
 	}
-	f, err := importer.Open(data, s.opt.Limits)
+	f, err := importer.OpenReader(file, file.Size(), s.opt.Limits)
 	if err != nil {
 		return err
 	}
@@ -77,7 +76,7 @@ func (s *Service) run(ctx context.Context, userID, importID uuid.UUID) error {
 		if err := s.store.StartImport(ctx, userID, importID, string(f.Format), 0, s.opt.Now()); err != nil {
 			return err
 		}
-		counts, err := s.importBundle(ctx, userID, data, passphrase)
+		counts, err := s.importBundle(ctx, userID, file, file.Size(), file.Passphrase())
 		if err != nil {
 			return err
 		}
@@ -97,31 +96,35 @@ func (s *Service) run(ctx context.Context, userID, importID uuid.UUID) error {
 	return s.store.FinishImport(ctx, userID, importID, counts, s.opt.Now())
 }
 
-func (s *Service) importBundle(ctx context.Context, userID uuid.UUID, data []byte, passphrase string) (store.ImportCounts, error) {
+func (s *Service) importBundle(ctx context.Context, userID uuid.UUID, file io.ReaderAt, size int64, passphrase string) (store.ImportCounts, error) {
 	if s.opt.Bundles == nil {
 		return store.ImportCounts{}, importer.ErrUnsupported
 	}
-	return s.opt.Bundles.Import(ctx, userID, data, BundleSource{Passphrase: passphrase})
+	return s.opt.Bundles.ImportFrom(ctx, userID, file, size, BundleSource{Passphrase: passphrase})
 }
 
 // Import brings the export or bundle read from r into the user's account
 // at once, without a job, and returns what it added and skipped: what
-// fork-to-fork transfer calls. Like a job, it validates the whole file
-// before writing and is idempotent; refusals are *importer.Error.
+// fork-to-fork transfer calls. Like a job, it keeps the file sealed in the
+// store (never whole in memory), validates it before writing and is
+// idempotent; refusals are *importer.Error.
 func (s *Service) Import(ctx context.Context, userID uuid.UUID, r io.Reader, passphrase string) (store.ImportCounts, error) {
-	data, err := io.ReadAll(&sizeLimit{r: r, left: s.opt.MaxFileSize})
+	file, end, err := s.spool(ctx, userID, r, "")
 	if err != nil {
-		if e, ok := importer.AsError(err); ok {
-			return store.ImportCounts{}, e
-		}
-		return store.ImportCounts{}, fmt.Errorf("read import: %w", err)
+		return store.ImportCounts{}, err
 	}
-	f, err := importer.Open(data, s.opt.Limits)
+	counts, err := s.importSpooled(ctx, userID, file, passphrase)
+	end(counts, err)
+	return counts, err
+}
+
+func (s *Service) importSpooled(ctx context.Context, userID uuid.UUID, file *store.ImportFile, passphrase string) (store.ImportCounts, error) {
+	f, err := importer.OpenReader(file, file.Size(), s.opt.Limits)
 	if err != nil {
 		return store.ImportCounts{}, err
 	}
 	if f.Format == importer.FormatConfidant {
-		return s.importBundle(ctx, userID, data, passphrase)
+		return s.importBundle(ctx, userID, file, file.Size(), passphrase)
 	}
 	if _, _, err := f.Count(); err != nil {
 		return store.ImportCounts{}, err

@@ -44,9 +44,10 @@ type Options struct {
 }
 
 // BundleImporter brings a Confidant bundle's records into an account
-// (Bundles).
+// (Bundles), reading the bundle of size bytes through file, which it may
+// read more than once.
 type BundleImporter interface {
-	Import(ctx context.Context, userID uuid.UUID, data []byte, src BundleSource) (store.ImportCounts, error)
+	ImportFrom(ctx context.Context, userID uuid.UUID, file io.ReaderAt, size int64, src BundleSource) (store.ImportCounts, error)
 }
 
 func (o *Options) defaults() {
