@@ -106,6 +106,12 @@ type Batch struct {
 	// Removed lists resources gone on the server: the Sink deletes every
 	// stored item with one of these resources.
 	Removed []string
+	// Reset says the Source starts over: every item stored for this
+	// connector before this batch that neither this batch nor a later one
+	// of this sync re-emits is deleted when the sync completes (Sync
+	// returns nil). A Source sets it on the first batch of a full listing
+	// that replaces incremental state it lost.
+	Reset bool
 	// Cursor is where the next sync resumes, committed with the items.
 	// It is opaque to everyone but the Source that wrote it.
 	Cursor   []byte

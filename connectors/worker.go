@@ -94,6 +94,13 @@ func (s *Service) runSync(ctx context.Context, userID, id uuid.UUID, attempt, ma
 		}
 	}
 	if err == nil {
+		// A completed full resync deletes what it did not list again.
+		var swept int
+		if swept, err = s.store.SweepConnector(ctx, userID, id, s.opt.Now()); err == nil && swept > 0 {
+			s.log.Info("connector resync removed items gone on the server", "connector", id, "kind", c.Kind, "removed", swept)
+		}
+	}
+	if err == nil {
 		err = s.store.ConnectorSynced(ctx, userID, id, s.opt.Now())
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -167,7 +174,7 @@ const (
 const errIndexing = "Synced messages could not be indexed for search because the inference backend did not answer; the sync will continue later."
 
 func (k *sink) Apply(ctx context.Context, b Batch) error {
-	sb := store.ConnectorBatch{Removed: b.Removed, Cursor: b.Cursor, ProgressDone: b.Progress.Done, ProgressTotal: b.Progress.Total}
+	sb := store.ConnectorBatch{Removed: b.Removed, Reset: b.Reset, Cursor: b.Cursor, ProgressDone: b.Progress.Done, ProgressTotal: b.Progress.Total}
 	embedTexts := make([]string, 0, len(b.Mail))
 	for _, m := range b.Mail {
 		data, err := json.Marshal(m)

@@ -22,6 +22,10 @@ type ConnectorBatch struct {
 	Mail    []NewMail
 	Events  []NewEvent
 	Removed []string // resources gone on the server: every item of each is deleted
+	// Reset starts a new generation: the items stored before it that this
+	// batch and the later ones do not store again are deleted by
+	// SweepConnector once the sync completes.
+	Reset bool
 	// Cursor is where the next sync resumes; nil keeps the stored one.
 	Cursor        []byte
 	ProgressDone  int
@@ -31,7 +35,8 @@ type ConnectorBatch struct {
 // ApplyConnectorBatch stores a batch in one transaction: mail upserted by
 // resource (its row id kept), every occurrence of each event resource in
 // the batch replaced, removed resources deleted, then the cursor, the
-// progress and the item count. Applying the same batch twice stores
+// progress and the item count. A Reset batch first starts a new
+// generation and flags the connector for SweepConnector. Applying the same batch twice stores
 // nothing twice. A connector that is gone (disconnected meanwhile) gives
 // ErrNotFound and stores nothing.
 func (s *Store) ApplyConnectorBatch(ctx context.Context, userID, connectorID uuid.UUID, b ConnectorBatch, now time.Time) error {
@@ -57,14 +62,20 @@ func (s *Store) ApplyConnectorBatch(ctx context.Context, userID, connectorID uui
 		}
 		// The lock serializes batches of one connector and keeps a
 		// disconnect from racing with a batch.
-		var one int
-		if err := tx.db.QueryRow(ctx, `SELECT 1 FROM connectors WHERE id = $1 AND user_id = $2 FOR UPDATE`, connectorID, userID).Scan(&one); err != nil {
+		var generation int64
+		if err := tx.db.QueryRow(ctx, `SELECT generation FROM connectors WHERE id = $1 AND user_id = $2 FOR UPDATE`, connectorID, userID).Scan(&generation); err != nil {
 			return notFound(err, "apply connector batch")
 		}
-		if err := tx.upsertMail(ctx, k, xf.Apply, indexKey, connectorID, b.Mail); err != nil {
+		if b.Reset {
+			generation++
+			if _, err := tx.db.Exec(ctx, `UPDATE connectors SET generation = $2, sweep_pending = true WHERE id = $1`, connectorID, generation); err != nil {
+				return fmt.Errorf("apply connector batch: reset: %w", err)
+			}
+		}
+		if err := tx.upsertMail(ctx, k, xf.Apply, indexKey, connectorID, generation, b.Mail); err != nil {
 			return err
 		}
-		if err := tx.replaceEvents(ctx, k, indexKey, connectorID, b.Events); err != nil {
+		if err := tx.replaceEvents(ctx, k, indexKey, connectorID, generation, b.Events); err != nil {
 			return err
 		}
 		if len(b.Removed) > 0 {
@@ -94,8 +105,8 @@ func (s *Store) ApplyConnectorBatch(ctx context.Context, userID, connectorID uui
 }
 
 // upsertMail stores each message under its resource, keeping the row id
-// of a message stored before (the sealing binds the id).
-func (s *Store) upsertMail(ctx context.Context, k userKey, transform func(dst, src []float32), indexKey []byte, connectorID uuid.UUID, mail []NewMail) error {
+// of a message stored before (the sealing binds the id), in generation.
+func (s *Store) upsertMail(ctx context.Context, k userKey, transform func(dst, src []float32), indexKey []byte, connectorID uuid.UUID, generation int64, mail []NewMail) error {
 	if len(mail) == 0 {
 		return nil
 	}
@@ -145,10 +156,11 @@ func (s *Store) upsertMail(ctx context.Context, k userKey, transform func(dst, s
 			tokens = [][]byte{}
 		}
 		batch.Queue(`
-			INSERT INTO connector_mail (id, connector_id, user_id, resource_key, data_sealed, embedding, tokens)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT (connector_id, resource_key) DO UPDATE SET data_sealed = EXCLUDED.data_sealed, embedding = EXCLUDED.embedding, tokens = EXCLUDED.tokens`,
-			id, connectorID, k.userID, rk, data, embedding, tokens)
+			INSERT INTO connector_mail (id, connector_id, user_id, resource_key, data_sealed, embedding, tokens, generation)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (connector_id, resource_key) DO UPDATE SET data_sealed = EXCLUDED.data_sealed, embedding = EXCLUDED.embedding,
+				tokens = EXCLUDED.tokens, generation = EXCLUDED.generation`,
+			id, connectorID, k.userID, rk, data, embedding, tokens, generation)
 	}
 	if err := s.db.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("store mail: %w", err)
@@ -157,8 +169,9 @@ func (s *Store) upsertMail(ctx context.Context, k userKey, transform func(dst, s
 }
 
 // replaceEvents deletes every stored occurrence of each event resource in
-// events, then stores the batch's occurrences, ranked by start.
-func (s *Store) replaceEvents(ctx context.Context, k userKey, indexKey []byte, connectorID uuid.UUID, events []NewEvent) error {
+// events, then stores the batch's occurrences, ranked by start, in
+// generation.
+func (s *Store) replaceEvents(ctx context.Context, k userKey, indexKey []byte, connectorID uuid.UUID, generation int64, events []NewEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -195,15 +208,58 @@ func (s *Store) replaceEvents(ctx context.Context, k userKey, indexKey []byte, c
 			if tokens == nil {
 				tokens = [][]byte{}
 			}
-			rows = append(rows, []any{id, connectorID, k.userID, rk, int32(n), span, data, tokens})
+			rows = append(rows, []any{id, connectorID, k.userID, rk, int32(n), span, data, tokens, generation})
 		}
 	}
 	_, err := s.db.(pgx.Tx).CopyFrom(ctx, pgx.Identifier{"connector_events"},
-		[]string{"id", "connector_id", "user_id", "resource_key", "occurrence", "span_sealed", "data_sealed", "tokens"}, pgx.CopyFromRows(rows))
+		[]string{"id", "connector_id", "user_id", "resource_key", "occurrence", "span_sealed", "data_sealed", "tokens", "generation"}, pgx.CopyFromRows(rows))
 	if err != nil {
 		return fmt.Errorf("store events: %w", err)
 	}
 	return nil
+}
+
+// SweepConnector ends a completed sync: when a Reset batch flagged the
+// connector, it deletes the items stored before that batch and not
+// stored again since, updates the item count and clears the flag, in one
+// transaction; otherwise it does nothing. It returns how many items it
+// deleted. Another user's connector gives ErrNotFound.
+func (s *Store) SweepConnector(ctx context.Context, userID, connectorID uuid.UUID, now time.Time) (int, error) {
+	deleted := 0
+	err := s.InTx(ctx, func(tx *Store) error {
+		var generation int64
+		var pending bool
+		if err := tx.db.QueryRow(ctx, `SELECT generation, sweep_pending FROM connectors WHERE id = $1 AND user_id = $2 FOR UPDATE`,
+			connectorID, userID).Scan(&generation, &pending); err != nil {
+			return notFound(err, "sweep connector")
+		}
+		if !pending {
+			return nil
+		}
+		for _, q := range []string{
+			`DELETE FROM connector_mail WHERE connector_id = $1 AND generation < $2`,
+			`DELETE FROM connector_events WHERE connector_id = $1 AND generation < $2`,
+		} {
+			tag, err := tx.db.Exec(ctx, q, connectorID, generation)
+			if err != nil {
+				return fmt.Errorf("sweep connector: %w", err)
+			}
+			deleted += int(tag.RowsAffected())
+		}
+		_, err := tx.db.Exec(ctx, `
+			UPDATE connectors SET sweep_pending = false,
+				items = (SELECT count(*) FROM connector_mail WHERE connector_id = $1) + (SELECT count(*) FROM connector_events WHERE connector_id = $1),
+				updated_at = $2
+			WHERE id = $1`, connectorID, now)
+		if err != nil {
+			return fmt.Errorf("sweep connector: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return deleted, nil
 }
 
 // encodeSpan and decodeSpan write an occurrence's start and end as the

@@ -42,7 +42,8 @@ type eventList struct {
 }
 
 // syncCalendar brings c.Calendar up to date: by syncToken when it has one
-// (410 Gone means a full sync), else by listing the window's occurrences.
+// (410 Gone for it is errStartOver), else by listing the window's
+// occurrences.
 func (s *Source) syncCalendar(ctx context.Context, c *cursor, sink connectors.Sink) error {
 	done := 0
 	for {
@@ -64,8 +65,7 @@ func (s *Source) syncCalendar(ctx context.Context, c *cursor, sink connectors.Si
 		var list eventList
 		err := s.call(ctx, http.MethodGet, s.ep.calendar+"/calendars/primary/events?"+q.Encode(), nil, &list)
 		if errors.Is(err, errGone) && !full {
-			c.Calendar = calendarCursor{} // sync token no longer valid: list the window again
-			continue
+			return errStartOver
 		}
 		if err != nil {
 			return s.orServer(err)

@@ -58,15 +58,15 @@ type profile struct {
 }
 
 // syncMail brings c.Mail up to date: incrementally from its history id
-// when it has one (a 404 for a too-old one means a full sync), else by a
+// when it has one (a 404 for a too-old one is errStartOver), else by a
 // full listing, resumable page by page.
 func (s *Source) syncMail(ctx context.Context, c *cursor, sink connectors.Sink) error {
 	if c.Mail.HistoryID != "" && c.Mail.FullFrom == "" {
 		err := s.mailHistory(ctx, c, sink)
-		if !errors.Is(err, errNotFound) {
-			return err
+		if errors.Is(err, errNotFound) {
+			return errStartOver
 		}
-		c.Mail = mailCursor{} // history too old: list everything again
+		return err
 	}
 	return s.mailFull(ctx, c, sink)
 }

@@ -172,7 +172,15 @@ func (c cursor) encode() []byte {
 	return b
 }
 
-// Sync brings mail, then the calendar, up to date from cursor.
+// errStartOver says Google no longer knows the history id or the sync
+// token the cursor holds.
+var errStartOver = errors.New("google: incremental sync state gone")
+
+// Sync brings mail, then the calendar, up to date from cursor. When Google
+// no longer knows the cursor's history id (404) or sync token (410), it
+// lists mail and calendar again from the start, the first batch marked
+// Reset: both halves share the connector's items, and what the listings
+// no longer find (deleted meanwhile) is deleted when the sync completes.
 func (s *Source) Sync(ctx context.Context, raw []byte, sink connectors.Sink) error {
 	var c cursor
 	if len(raw) > 0 {
@@ -181,10 +189,21 @@ func (s *Source) Sync(ctx context.Context, raw []byte, sink connectors.Sink) err
 			c = cursor{}
 		}
 	}
-	if err := s.syncMail(ctx, &c, sink); err != nil {
+	rs := &oauth.ResetSink{Sink: sink}
+	err := s.syncBoth(ctx, &c, rs)
+	if errors.Is(err, errStartOver) {
+		c = cursor{}
+		rs.Arm()
+		err = s.syncBoth(ctx, &c, rs)
+	}
+	return err
+}
+
+func (s *Source) syncBoth(ctx context.Context, c *cursor, sink connectors.Sink) error {
+	if err := s.syncMail(ctx, c, sink); err != nil {
 		return err
 	}
-	return s.syncCalendar(ctx, &c, sink)
+	return s.syncCalendar(ctx, c, sink)
 }
 
 // Revoke revokes the refresh token at Google, which ends every access

@@ -56,6 +56,7 @@ func (h *harness) sync(t *testing.T) {
 	if err := h.src.Sync(context.Background(), h.sink.Cursor, h.sink); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
+	h.sink.Completed()
 }
 
 func readFile(t *testing.T, name string) []byte {
@@ -369,5 +370,60 @@ func TestProposals(t *testing.T) {
 	h.sync(t)
 	if len(h.g.Drafts()) != 1 || len(h.g.Events()) != 1 {
 		t.Error("a sync created drafts or events")
+	}
+}
+
+// TestResyncRemovesWhatWasDeletedMeanwhile: when Google no longer knows
+// the history id (404) or the calendar sync token (410), the full listing
+// that follows is marked Reset, and what was deleted while the incremental
+// state was gone (so never reported as deleted) is gone after the sync.
+func TestResyncRemovesWhatWasDeletedMeanwhile(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		invalidate func(g *fakegoogle.Server)
+	}{
+		{"history id gone (404)", (*fakegoogle.Server).InvalidateHistory},
+		{"sync token gone (410)", (*fakegoogle.Server).InvalidateSyncTokens},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			now := time.Now().UTC().Truncate(time.Hour)
+			at := func(hours int) fakegoogle.EventTime {
+				return fakegoogle.EventTime{DateTime: now.Add(time.Duration(hours) * time.Hour).Format(time.RFC3339)}
+			}
+			h.g.AddMessage(mail("one"), "INBOX")
+			doomed := h.g.AddMessage(mail("two"), "INBOX")
+			h.g.AddMessage(mail("three"), "INBOX")
+			standup := h.g.AddEvent(fakegoogle.Event{Summary: "Standup", Start: at(2), End: at(3)})
+			dentist := h.g.AddEvent(fakegoogle.Event{Summary: "Dentist", Start: at(26), End: at(27)})
+			h.sync(t)
+			h.sync(t) // incremental, nothing changed
+			if h.sink.Resets != 0 || len(h.sink.Mail) != 3 || len(h.sink.Events) != 2 {
+				t.Fatalf("before the resync: %d resets, mail %q, %d events", h.sink.Resets, h.sink.Subjects(), len(h.sink.Events))
+			}
+
+			h.g.DeleteMessage(doomed)
+			h.g.CancelEvent(dentist)
+			tc.invalidate(h.g) // the event's cancellation is never reported
+			h.sync(t)
+			if h.sink.Resets != 1 {
+				t.Errorf("%d batches marked Reset, want 1", h.sink.Resets)
+			}
+			if got := h.sink.Subjects(); !slices.Equal(got, []string{"one", "three"}) {
+				t.Errorf("mail after the resync: %q", got)
+			}
+			if _, ok := h.sink.Events[dentist]; ok || h.sink.Events[standup].Summary != "Standup" || len(h.sink.Events) != 1 {
+				t.Errorf("events after the resync: %+v", h.sink.Events)
+			}
+
+			// Back to incremental syncs, which never reset.
+			h.g.AddMessage(mail("four"), "INBOX")
+			h.sync(t)
+			if got := h.sink.Subjects(); h.sink.Resets != 1 || !slices.Equal(got, []string{"four", "one", "three"}) {
+				t.Errorf("after the next sync: %d resets, mail %q", h.sink.Resets, got)
+			}
+		})
 	}
 }

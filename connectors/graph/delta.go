@@ -29,10 +29,9 @@ type removed struct {
 
 // walk runs a delta round from *link (start when empty), handing each
 // page to handle and committing the link that follows it. A 410 for the
-// link starts a new round, once.
+// link (its sync state gone) is errStartOver.
 func (s *Source) walk(ctx context.Context, link *string, start string, c *cursor, sink connectors.Sink, prefer []string,
 	handle func(raw json.RawMessage, b *connectors.Batch) error) error {
-	restarted := false
 	done := 0
 	for {
 		next := *link
@@ -41,9 +40,8 @@ func (s *Source) walk(ctx context.Context, link *string, start string, c *cursor
 		}
 		var page deltaPage
 		err := s.call(ctx, http.MethodGet, next, prefer, nil, &page)
-		if errors.Is(err, errGone) && !restarted {
-			restarted, *link = true, "" // sync state gone: a full round again
-			continue
+		if errors.Is(err, errGone) && *link != "" {
+			return errStartOver
 		}
 		if err != nil {
 			return s.orServer(err)

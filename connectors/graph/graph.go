@@ -163,14 +163,33 @@ func (c cursor) encode() []byte {
 	return b
 }
 
-// Sync brings the Inbox, then the calendar, up to date from cursor.
+// errStartOver says Graph no longer knows the sync state of a delta link
+// the cursor holds.
+var errStartOver = errors.New("graph: delta sync state gone")
+
+// Sync brings the Inbox, then the calendar, up to date from cursor. When
+// Graph answers 410 for a delta link, it runs full rounds of both again,
+// the first batch marked Reset: both share the connector's items, and
+// what the rounds no longer find (deleted meanwhile) is deleted when the
+// sync completes.
 func (s *Source) Sync(ctx context.Context, raw []byte, sink connectors.Sink) error {
 	var c cursor
 	if len(raw) > 0 && json.Unmarshal(raw, &c) != nil {
 		c = cursor{} // unreadable: start over rather than fail forever
 	}
-	if err := s.syncMail(ctx, &c, sink); err != nil {
+	rs := &oauth.ResetSink{Sink: sink}
+	err := s.syncBoth(ctx, &c, rs)
+	if errors.Is(err, errStartOver) {
+		c = cursor{}
+		rs.Arm()
+		err = s.syncBoth(ctx, &c, rs)
+	}
+	return err
+}
+
+func (s *Source) syncBoth(ctx context.Context, c *cursor, sink connectors.Sink) error {
+	if err := s.syncMail(ctx, c, sink); err != nil {
 		return err
 	}
-	return s.syncCalendar(ctx, &c, sink)
+	return s.syncCalendar(ctx, c, sink)
 }

@@ -50,6 +50,7 @@ func (h *harness) sync(t *testing.T) {
 	if err := h.src.Sync(context.Background(), h.sink.Cursor, h.sink); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
+	h.sink.Completed()
 }
 
 func TestMailDelta(t *testing.T) {
@@ -211,5 +212,45 @@ func TestProposals(t *testing.T) {
 	}
 	if err := src.(connectors.Revoker).Revoke(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestResyncRemovesWhatWasDeletedMeanwhile: when Graph answers 410 for a
+// delta link, the full rounds that follow are marked Reset, and what was
+// deleted meanwhile (never reported as removed) is gone after the sync.
+func TestResyncRemovesWhatWasDeletedMeanwhile(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	now := time.Now().UTC().Truncate(time.Hour)
+	for _, s := range []string{"a", "b", "c"} {
+		h.f.AddMessage(fakegraph.Message{Subject: s, From: "x@contoso.example", Text: s})
+	}
+	doomed := h.f.AddMessage(fakegraph.Message{Subject: "doomed", From: "x@contoso.example", Text: "bye"})
+	review := h.f.AddEvent(fakegraph.Event{Subject: "Review", Start: now.Add(2 * time.Hour), End: now.Add(3 * time.Hour)})
+	offsite := h.f.AddEvent(fakegraph.Event{Subject: "Offsite", Start: now.Add(26 * time.Hour), End: now.Add(27 * time.Hour)})
+	h.sync(t)
+	h.sync(t) // a delta round, nothing changed
+	if h.sink.Resets != 0 || len(h.sink.Mail) != 4 || len(h.sink.Events) != 2 {
+		t.Fatalf("before the resync: %d resets, mail %q, %d events", h.sink.Resets, h.sink.Subjects(), len(h.sink.Events))
+	}
+
+	h.f.DeleteMessage(doomed)
+	h.f.DeleteEvent(offsite)
+	h.f.InvalidateDeltaTokens() // the deletions above are never reported
+	h.sync(t)
+	if h.sink.Resets != 1 {
+		t.Errorf("%d batches marked Reset, want 1", h.sink.Resets)
+	}
+	if got := h.sink.Subjects(); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("mail after the resync: %q", got)
+	}
+	if _, ok := h.sink.Events[offsite]; ok || h.sink.Events[review].Summary != "Review" || len(h.sink.Events) != 1 {
+		t.Errorf("events after the resync: %+v", h.sink.Events)
+	}
+
+	h.f.AddMessage(fakegraph.Message{Subject: "d", From: "x@contoso.example", Text: "d"})
+	h.sync(t)
+	if got := h.sink.Subjects(); h.sink.Resets != 1 || !slices.Equal(got, []string{"a", "b", "c", "d"}) {
+		t.Errorf("after the next sync: %d resets, mail %q", h.sink.Resets, got)
 	}
 }

@@ -61,13 +61,18 @@ func Authorize(t testing.TB, authURL, redirect string) url.Values {
 }
 
 // Sink keeps what a sync applied, like the real Sink: items by resource,
-// removals, and the cursor committed with each batch.
+// removals, the cursor committed with each batch, and after a Reset batch
+// the items stored before it and not applied again, which Completed
+// deletes.
 type Sink struct {
 	Mail    map[string]connectors.Mail
 	Events  map[string]connectors.Event
 	Cursor  []byte
 	Batches int
+	Resets  int // batches applied with Reset
 	FailAt  int // fail the FailAt-th batch (1-based) with ErrSinkDown; 0: never
+
+	staleMail, staleEvents map[string]bool
 }
 
 // ErrSinkDown is the failure of the batch Sink.FailAt names.
@@ -84,11 +89,23 @@ func (s *Sink) Apply(_ context.Context, b connectors.Batch) error {
 	if s.FailAt != 0 && s.Batches == s.FailAt {
 		return ErrSinkDown
 	}
+	if b.Reset {
+		s.Resets++
+		s.staleMail, s.staleEvents = map[string]bool{}, map[string]bool{}
+		for r := range s.Mail {
+			s.staleMail[r] = true
+		}
+		for r := range s.Events {
+			s.staleEvents[r] = true
+		}
+	}
 	for _, m := range b.Mail {
 		s.Mail[m.Resource] = m
+		delete(s.staleMail, m.Resource)
 	}
 	for _, e := range b.Events {
 		s.Events[e.Resource] = e
+		delete(s.staleEvents, e.Resource)
 	}
 	for _, r := range b.Removed {
 		delete(s.Mail, r)
@@ -96,6 +113,18 @@ func (s *Sink) Apply(_ context.Context, b connectors.Batch) error {
 	}
 	s.Cursor = b.Cursor
 	return nil
+}
+
+// Completed is what the service does when a sync returns nil: after a
+// Reset, it deletes the items no batch since has applied again.
+func (s *Sink) Completed() {
+	for r := range s.staleMail {
+		delete(s.Mail, r)
+	}
+	for r := range s.staleEvents {
+		delete(s.Events, r)
+	}
+	s.staleMail, s.staleEvents = nil, nil
 }
 
 // Subjects returns the subjects of the mail kept, sorted.
