@@ -113,13 +113,17 @@ func csrf(secure bool) echo.MiddlewareFunc {
 		}
 	}
 	pages := middleware.CSRFWithConfig(config("header:X-CSRF-Token,form:_csrf"))
-	// The JSON APIs take the token from the header only: looking in the
-	// form would parse a large upload before anyone is authenticated.
+	// The JSON APIs, and any request that brings the header, take the
+	// token from the header only: looking in the form would parse a large
+	// upload (to temporary files, past the memory limit) before anyone is
+	// authenticated, and a wrong header must not lift the body limit that
+	// its presence selects.
 	apis := middleware.CSRFWithConfig(config("header:X-CSRF-Token"))
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		forPages, forAPIs := pages(next), apis(next)
 		return func(c echo.Context) error {
-			if p := c.Request().URL.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/v1/") {
+			p := c.Request().URL.Path
+			if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/v1/") || c.Request().Header.Get("X-CSRF-Token") != "" {
 				return forAPIs(c)
 			}
 			return forPages(c)

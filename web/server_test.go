@@ -163,8 +163,16 @@ func TestCSRF(t *testing.T) {
 			t.Errorf("%s: %d %s", tt.name, res.StatusCode, body)
 		}
 	}
+	// A wrong header is refused even with the right form field: the form
+	// (a large upload) is never parsed when the header is there.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/logout", strings.NewReader("_csrf="+c.CSRF))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", "forged")
+	if res, body := c.Do(req); res.StatusCode != http.StatusForbidden {
+		t.Errorf("wrong header, right form field: %d %s", res.StatusCode, body)
+	}
 	// A form post without the token gets a page a person understands.
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/logout", nil)
+	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/logout", nil)
 	res, body := c.Do(req)
 	if res.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("Reload it and try again")) {
 		t.Errorf("form without token: %d", res.StatusCode)
