@@ -24,7 +24,7 @@ type Transfer struct {
 // transferErrors are the transfer refusals whose texts are written for
 // people (they carry verifier details, never user content).
 var transferErrors = []error{
-	transfer.ErrBadOrigin, transfer.ErrSameOrigin, transfer.ErrBlockedAddress, transfer.ErrOffer, transfer.ErrNotFound,
+	transfer.ErrBadOrigin, transfer.ErrSameOrigin, transfer.ErrPlainOrigin, transfer.ErrBlockedAddress, transfer.ErrOffer, transfer.ErrNotFound,
 	transfer.ErrExpired, transfer.ErrBindingMismatch, transfer.ErrNotVerified, transfer.ErrSimulatedPeer, transfer.ErrBadKey,
 	transfer.ErrKeyChanged,
 }

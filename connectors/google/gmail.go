@@ -182,6 +182,10 @@ func (s *Source) mailHistory(ctx context.Context, c *cursor, sink connectors.Sin
 	}
 }
 
+// maxParse is how much of a message's raw bytes is parsed: what the IMAP
+// source fetches of one (connectors/imap).
+const maxParse = 1 << 20
+
 // message fetches one message in raw form and parses it.
 func (s *Source) message(ctx context.Context, id string) (connectors.Mail, error) {
 	var rm rawMessage
@@ -192,7 +196,16 @@ func (s *Source) message(ctx context.Context, id string) (connectors.Mail, error
 	if err != nil {
 		return connectors.Mail{}, &connectors.Error{Code: "server", Message: "Google sent a message Confidant could not decode.", Err: err}
 	}
-	m := mailparse.Parse(raw, mailparse.Options{}) // never fails: a broken body keeps its headers
+	// Parse at most the beginning of a huge message, as IMAP fetches it:
+	// a stranger's 25 MB mail must not cost the sync its memory.
+	partial := len(raw) > maxParse
+	if partial {
+		raw = raw[:maxParse]
+	}
+	m := mailparse.Parse(raw, mailparse.Options{Partial: partial}) // never fails: a broken body keeps its headers
+	if partial {
+		m.Size = int64(len(rm.Raw)) * 3 / 4
+	}
 	m.Resource = rm.ID
 	m.Folder = folderOf(rm.LabelIDs)
 	m.Flags = slices.Clone(rm.LabelIDs)

@@ -12,6 +12,7 @@ import (
 
 	"confidant/connectors"
 	"confidant/connectors/google"
+	"confidant/connectors/mailparse"
 	"confidant/connectors/oauth"
 	"confidant/internal/fakegoogle"
 	"confidant/internal/oauthtest"
@@ -425,5 +426,26 @@ func TestResyncRemovesWhatWasDeletedMeanwhile(t *testing.T) {
 				t.Errorf("after the next sync: %d resets, mail %q", h.sink.Resets, got)
 			}
 		})
+	}
+}
+
+// A huge message is parsed only as far as the IMAP source fetches one:
+// its beginning, marked as cut, with its real size.
+func TestHugeMessageParsedInPart(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	body := strings.Repeat("a line of a very long message\r\n", 3<<20/31)
+	h.g.AddMessage(append(mail("huge"), body...), "INBOX")
+	h.sync(t)
+	if len(h.sink.Mail) != 1 {
+		t.Fatalf("synced %d messages", len(h.sink.Mail))
+	}
+	var m connectors.Mail
+	for _, only := range h.sink.Mail {
+		m = only
+	}
+	if m.Subject != "huge" || m.Size < 3<<20-4096 || !strings.HasSuffix(m.Text, mailparse.MarkerPartial) ||
+		!strings.Contains(m.Text, "a line of a very long message") {
+		t.Fatalf("huge message: subject %q, size %d, text %d bytes", m.Subject, m.Size, len(m.Text))
 	}
 }

@@ -54,12 +54,20 @@ func ParseRecipient(s string) (age.Recipient, error) {
 	return r, nil
 }
 
+// maxScryptWorkFactor bounds what opening a passphrase bundle may cost:
+// 2^20 scrypt rounds, 1 GiB of memory.
+const maxScryptWorkFactor = 20
+
 // PassphraseIdentity opens a bundle encrypted to a passphrase.
 func PassphraseIdentity(passphrase string) (age.Identity, error) {
 	id, err := age.NewScryptIdentity(passphrase)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: passphrase: %w", err)
 	}
+	// age accepts work factors up to 22 (4 GiB and about 15 s per try);
+	// a bundle sets its own, and this server opens bundles others made.
+	// Ours are written at age's default, 18.
+	id.SetMaxWorkFactor(maxScryptWorkFactor)
 	return id, nil
 }
 

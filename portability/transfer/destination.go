@@ -34,6 +34,9 @@ func (s *Service) Create(ctx context.Context, userID uuid.UUID, sourceURL string
 	if err != nil {
 		return Created{}, err
 	}
+	if err := s.checkScheme(source); err != nil {
+		return Created{}, err
+	}
 	if source == s.cfg.Origin {
 		return Created{}, ErrSameOrigin
 	}

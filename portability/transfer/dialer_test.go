@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"testing"
 )
 
@@ -33,22 +32,6 @@ func TestGuardedDialer(t *testing.T) {
 	}
 }
 
-func TestBlockedAddresses(t *testing.T) {
-	for _, tt := range []struct {
-		addr string
-		want bool
-	}{
-		{"127.0.0.1", true}, {"::1", true}, {"10.1.2.3", true}, {"172.16.0.1", true}, {"192.168.1.1", true},
-		{"169.254.169.254", true}, {"fe80::1", true}, {"fc00::1", true}, {"0.0.0.0", true}, {"::", true},
-		{"100.64.0.1", true}, {"::ffff:127.0.0.1", true}, {"224.0.0.1", true},
-		{"93.184.216.34", false}, {"2606:2800:220:1::1", false},
-	} {
-		if got := blocked(netip.MustParseAddr(tt.addr)); got != tt.want {
-			t.Errorf("blocked(%s) = %v, want %v", tt.addr, got, tt.want)
-		}
-	}
-}
-
 // A source on real hardware does not fetch offers from loopback or
 // private addresses (server-side request forgery); a simulated one may.
 func TestInspectRefusesPrivateDestination(t *testing.T) {
@@ -62,5 +45,27 @@ func TestInspectRefusesPrivateDestination(t *testing.T) {
 	sim := New(Config{Origin: "https://source.example", Simulated: true})
 	if _, err := sim.Inspect(context.Background(), srv.URL, id); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("simulated source: err = %v, want the destination's 404", err)
+	}
+}
+
+// A source on real hardware sends its one-time token only over https;
+// plain http is for loopback (tests, one machine) and simulated enclaves.
+func TestInspectRefusesPlainTextDestination(t *testing.T) {
+	id := "00000000-0000-4000-8000-000000000001"
+	real := New(Config{Origin: "https://source.example", Simulated: false})
+	if _, err := real.Inspect(context.Background(), "http://dest.example", id); !errors.Is(err, ErrPlainOrigin) {
+		t.Fatalf("plain http to a public host: err = %v, want ErrPlainOrigin", err)
+	}
+	for _, origin := range []string{"http://localhost:1", "http://127.0.0.1:1", "http://dest.localhost:1"} {
+		if err := real.checkScheme(origin); err != nil {
+			t.Errorf("%s: %v, want loopback allowed", origin, err)
+		}
+	}
+	if err := real.checkScheme("https://dest.example"); err != nil {
+		t.Errorf("https: %v", err)
+	}
+	sim := New(Config{Origin: "https://source.example", Simulated: true})
+	if err := sim.checkScheme("http://dest.example"); err != nil {
+		t.Errorf("simulated: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ var (
 	ErrExpired         = errors.New("the transfer has expired; start again from the destination")
 	ErrBadOrigin       = errors.New("not an http(s) origin")
 	ErrSameOrigin      = errors.New("the source and the destination are the same server")
+	ErrPlainOrigin     = errors.New("use an https:// address: a transfer's one-time token must not travel in plain text")
 	ErrBlockedAddress  = errors.New("that address is on a private, loopback or link-local network")
 	ErrKeyChanged      = errors.New("the destination's key changed since you reviewed it; start again")
 	ErrOffer           = errors.New("the destination's offer could not be fetched")

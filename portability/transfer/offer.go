@@ -5,6 +5,7 @@ import (
 	"crypto/hpke"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -142,6 +143,26 @@ func ParseOrigin(raw string) (string, error) {
 		return "", ErrBadOrigin
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}
+
+// checkScheme refuses a plain-text peer: the upload token and the link
+// that carries it would travel readable. Loopback (tests, one machine) and
+// a simulated enclave (development) may use http.
+func (s *Service) checkScheme(origin string) error {
+	if strings.HasPrefix(origin, "https://") || s.cfg.Simulated {
+		return nil
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return ErrBadOrigin
+	}
+	if h := u.Hostname(); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && ip.IsLoopback() {
+		return nil
+	}
+	return ErrPlainOrigin
 }
 
 // publicKeyOf returns the serialized public key of k.

@@ -38,6 +38,9 @@ func (s *Service) Inspect(ctx context.Context, to, id string) (Verification, err
 	if err != nil {
 		return Verification{}, err
 	}
+	if err := s.checkScheme(origin); err != nil {
+		return Verification{Origin: origin}, err
+	}
 	tid, err := uuid.Parse(id)
 	if err != nil {
 		return Verification{Origin: origin}, ErrNotFound
@@ -183,6 +186,12 @@ func (s *Service) send(ctx context.Context, userID uuid.UUID, out store.Transfer
 		return sent, CodeExport, sealErr
 	}
 	if err != nil {
+		// A *url.Error names the destination, which is sealed at rest:
+		// keep only what went wrong, not where.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return sent, CodeUnreachable, fmt.Errorf("upload: %w", err)
 	}
 	defer resp.Body.Close()
