@@ -99,15 +99,20 @@ func detectJSON(open func() (io.ReadCloser, error), lim Limits) (*File, error) {
 		return nil, err
 	}
 	defer r.Close()
-	dec := json.NewDecoder(r)
+	budget := &decodeBudget{r: r, max: lim.MaxConversationBytes}
+	dec := json.NewDecoder(budget)
 	if err := expectDelim(dec, '['); err != nil {
 		return nil, err
 	}
 	if !dec.More() {
 		return nil, ErrEmpty
 	}
+	budget.renew()
 	var first map[string]json.RawMessage
 	if err := dec.Decode(&first); err != nil {
+		if e, ok := AsError(err); ok {
+			return nil, e
+		}
 		return nil, jsonError(err, 1)
 	}
 	f := &File{lim: lim, open: open}
@@ -147,7 +152,8 @@ func (f *File) Each(fn func(i int, c Conversation) error) error {
 		return err
 	}
 	defer r.Close()
-	dec := json.NewDecoder(r)
+	budget := &decodeBudget{r: r, max: f.lim.MaxConversationBytes}
+	dec := json.NewDecoder(budget)
 	if err := expectDelim(dec, '['); err != nil {
 		return err
 	}
@@ -155,6 +161,7 @@ func (f *File) Each(fn func(i int, c Conversation) error) error {
 		if i >= f.lim.MaxConversations {
 			return fail(ErrTooLarge, "more than %d conversations", f.lim.MaxConversations)
 		}
+		budget.renew()
 		c, err := parse(dec, f.lim)
 		if err != nil {
 			if e, ok := AsError(err); ok {
@@ -258,4 +265,26 @@ func Sniff(head []byte) (Format, error) {
 		return "", nil
 	}
 	return "", ErrUnknownFormat
+}
+
+// decodeBudget bounds how much one decoded value may read: the decoder
+// holds a whole conversation in memory, so a file of one enormous
+// conversation (or title) is refused at the budget instead of being
+// held. renew starts the budget for the next value; the decoder's
+// read-ahead counts against it, which a generous budget absorbs.
+type decodeBudget struct {
+	r    io.Reader
+	max  int64
+	read int64 // since renew
+}
+
+func (b *decodeBudget) renew() { b.read = 0 }
+
+func (b *decodeBudget) Read(p []byte) (int, error) {
+	if b.read > b.max {
+		return 0, fail(ErrTooLarge, "a conversation is larger than %d MiB", b.max>>20)
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
 }
