@@ -279,7 +279,7 @@ func TestRefusals(t *testing.T) {
 		{"too many conversations", []byte(sample), Limits{MaxConversations: 2}, ErrTooLarge},
 		{"too many messages", []byte(sample), Limits{MaxMessages: 5}, ErrTooLarge},
 		{"message too long", []byte(sample), Limits{MaxTextBytes: 20}, ErrTooLarge},
-		{"conversation too large", append([]byte(sample[:len(sample)-1]+","), huge(3<<20)[1:]...), Limits{MaxConversationBytes: 1 << 20}, ErrTooLarge},
+		{"conversation too large", append([]byte(sample[:len(sample)-1]+","), huge(3 << 20)[1:]...), Limits{MaxConversationBytes: 1 << 20}, ErrTooLarge},
 		{"first conversation too large", huge(3 << 20), Limits{MaxConversationBytes: 1 << 20}, ErrTooLarge},
 		{"zip without conversations", zipOf(t, [2]string{"notes.txt", "hi"}), Limits{}, ErrUnknownFormat},
 		{"zip traversal", zipOf(t, [2]string{"../../etc/cron.d/evil", "x"}, [2]string{"conversations.json", sample}), Limits{}, ErrUnsafeArchive},
