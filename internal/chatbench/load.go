@@ -207,11 +207,24 @@ func steady(ctx context.Context, client *http.Client, t target, n int, warmup, d
 // the database backends serving it.
 type cpuMeter func(ctx context.Context) (server, db time.Duration, err error)
 
+// The configurations of part 1, in the order of its targets: direct, the
+// floor proxy, the durable floor and Confidant.
+const (
+	directIdx = iota
+	floorIdx
+	durableIdx
+	confidantIdx
+)
+
+// durableFloorName is the durable floor's name in the report.
+const durableFloorName = "floor+commit"
+
 // ttftPart is part 1: TTFT under steady load, direct, through the floor
-// proxy and through Confidant, interleaved in rounds so that noise falls
-// on all three alike. The CPU that Confidant's segments cost the server
-// and its database is metered, per completion.
-func ttftPart(ctx context.Context, o options, targets []target, meter cpuMeter) error {
+// proxy, through the durable floor and through Confidant, interleaved in
+// rounds so that noise falls on all alike. The CPU that the segments of a
+// target with a meter cost its process and its database is metered, per
+// completion.
+func ttftPart(ctx context.Context, o options, targets []target, meters []cpuMeter) error {
 	seg := o.duration / time.Duration(o.rounds)
 	fmt.Printf("== 1. time to first token under steady load: 20-token answers, back to back over kept-alive connections,\n")
 	fmt.Printf("      %s per configuration in %d interleaved rounds of %s (after %s warm-up each)\n", o.duration, o.rounds, seg, o.warmup)
@@ -228,7 +241,8 @@ func ttftPart(ctx context.Context, o options, targets []target, meter cpuMeter) 
 					i = len(targets) - 1 - k
 				}
 				var s0, d0 time.Duration
-				metered := i == len(targets)-1 && meter != nil
+				meter := meters[i]
+				metered := meter != nil
 				if metered {
 					var err error
 					if s0, d0, err = meter(ctx); err != nil {
@@ -258,46 +272,53 @@ func ttftPart(ctx context.Context, o options, targets []target, meter cpuMeter) 
 }
 
 // report prints one client count's table, the added latencies and the
-// targets.
+// targets, and how the targets compare with the durable floor.
 func report(n int, d time.Duration, targets []target, results []segment) {
 	fmt.Printf("\n%d clients:\n", n)
-	fmt.Printf("  %-10s %9s %9s %9s %9s %11s %11s %7s\n", "config", "requests", "req/s", "p50", "p99", "added p50", "added p99", "errors")
+	fmt.Printf("  %-12s %9s %9s %9s %9s %11s %11s %7s\n", "config", "requests", "req/s", "p50", "p99", "added p50", "added p99", "errors")
 	p50 := make([]time.Duration, len(targets))
 	p99 := make([]time.Duration, len(targets))
-	ok := make([]bool, len(targets))
+	allOK := true
 	for i, t := range targets {
 		s := results[i]
 		sort.Slice(s.ttft, func(a, b int) bool { return s.ttft[a] < s.ttft[b] })
-		if len(s.ttft) > 0 {
-			ok[i] = true
+		ok := len(s.ttft) > 0
+		if ok {
 			p50[i], p99[i] = pct(s.ttft, 0.50), pct(s.ttft, 0.99)
 		}
 		added50, added99 := "", ""
-		if i > 0 && ok[i] && ok[0] {
+		if i > 0 && ok && len(results[0].ttft) > 0 {
 			added50, added99 = signed(p50[i]-p50[0]), signed(p99[i]-p99[0])
 		}
-		fmt.Printf("  %-10s %9d %9.0f %9s %9s %11s %11s %7d\n", t.name, len(s.ttft), float64(len(s.ttft))/d.Seconds(),
+		allOK = allOK && ok
+		fmt.Printf("  %-12s %9d %9.0f %9s %9s %11s %11s %7d\n", t.name, len(s.ttft), float64(len(s.ttft))/d.Seconds(),
 			ms(p50[i]), ms(p99[i]), added50, added99, s.errors)
 		if s.first != nil {
-			fmt.Printf("  %-10s first error: %v\n", "", s.first)
+			fmt.Printf("  %-12s first error: %v\n", "", s.first)
 		}
 	}
-	if !ok[0] || !ok[1] || !ok[2] {
+	if !allOK {
 		fmt.Println("  targets: not evaluated, a configuration had no successful request")
 		return
 	}
-	if c := results[2]; c.done > 0 && c.serverCPU+c.dbCPU > 0 {
-		perReq := func(d time.Duration) string { return ms(d / time.Duration(c.done)) }
-		fmt.Printf("  confidant CPU per completion: server %s, its database %s (%d completions, warm-up included)\n",
-			perReq(c.serverCPU), perReq(c.dbCPU), c.done)
+	for _, m := range []struct {
+		i          int
+		what, proc string
+	}{{durableIdx, durableFloorName, "proxy"}, {confidantIdx, "confidant", "server"}} {
+		if c := results[m.i]; c.done > 0 && c.serverCPU+c.dbCPU > 0 {
+			perReq := func(d time.Duration) string { return ms(d / time.Duration(c.done)) }
+			fmt.Printf("  %s CPU per completion: %s %s, its database %s (%d completions, warm-up included)\n",
+				m.what, m.proc, perReq(c.serverCPU), perReq(c.dbCPU), c.done)
+		}
 	}
-	floor50, floor99 := p50[1]-p50[0], p99[1]-p99[0]
-	conf50, conf99 := p50[2]-p50[0], p99[2]-p99[0]
+	floor50, floor99 := p50[floorIdx]-p50[directIdx], p99[floorIdx]-p99[directIdx]
+	durable50, durable99 := p50[durableIdx]-p50[directIdx], p99[durableIdx]-p99[directIdx]
+	conf50, conf99 := p50[confidantIdx]-p50[directIdx], p99[confidantIdx]-p99[directIdx]
 	fmt.Printf("  ratio TTFT confidant/direct: p50 %.2fx, p99 %.2fx; floor/direct: p50 %.2fx, p99 %.2fx\n",
-		ratio(p50[2], p50[0]), ratio(p99[2], p99[0]), ratio(p50[1], p50[0]), ratio(p99[1], p99[0]))
+		ratio(p50[confidantIdx], p50[directIdx]), ratio(p99[confidantIdx], p99[directIdx]), ratio(p50[floorIdx], p50[directIdx]), ratio(p99[floorIdx], p99[directIdx]))
 	fmt.Printf("  ratio throughput confidant/direct %.2f, floor/direct %.2f\n",
-		ratio(time.Duration(len(results[2].ttft)), time.Duration(len(results[0].ttft))),
-		ratio(time.Duration(len(results[1].ttft)), time.Duration(len(results[0].ttft))))
+		ratio(time.Duration(len(results[confidantIdx].ttft)), time.Duration(len(results[directIdx].ttft))),
+		ratio(time.Duration(len(results[floorIdx].ttft)), time.Duration(len(results[directIdx].ttft))))
 	switch n {
 	case 10:
 		fmt.Printf("  TARGET %d clients: Confidant added p50 %s <= 2ms: %s\n", n, signed(conf50), verdict(conf50 <= 2*time.Millisecond))
@@ -307,6 +328,34 @@ func report(n int, d time.Duration, targets []target, results []segment) {
 	default:
 		fmt.Printf("  (targets are set for 10 and 100 clients only)\n")
 	}
+	if n != 10 && n != 100 {
+		return
+	}
+	fmt.Printf("  over the durable floor (%s): Confidant adds p50 %s, p99 %s\n",
+		durableFloorName, signed(p50[confidantIdx]-p50[durableIdx]), signed(p99[confidantIdx]-p99[durableIdx]))
+	if n == 10 {
+		fmt.Printf("  durable floor alone adds %s p50 at %d clients: %s\n", signed(durable50), n,
+			againstTarget("the 2ms target", durable50, 2*time.Millisecond))
+		return
+	}
+	limit50, limit99 := floor50+5*time.Millisecond, floor99+20*time.Millisecond
+	fmt.Printf("  durable floor alone adds %s p50, %s p99 at %d clients: ", signed(durable50), signed(durable99), n)
+	if durable50 > limit50 && durable99 > limit99 {
+		fmt.Printf("both targets (p50 floor+5ms = %s, p99 floor+20ms = %s) are below what one durable commit per request costs here, by %s and %s\n",
+			signed(limit50), signed(limit99), ms(durable50-limit50), ms(durable99-limit99))
+		return
+	}
+	fmt.Printf("%s; %s\n", againstTarget(fmt.Sprintf("the p50 target (floor+5ms = %s)", signed(limit50)), durable50, limit50),
+		againstTarget(fmt.Sprintf("the p99 target (floor+20ms = %s)", signed(limit99)), durable99, limit99))
+}
+
+// againstTarget says in words how a target of limit for the latency added
+// over direct compares with durable, what the durable floor adds.
+func againstTarget(target string, durable, limit time.Duration) string {
+	if durable > limit {
+		return fmt.Sprintf("%s is below what one durable commit per request costs here, by %s", target, ms(durable-limit))
+	}
+	return fmt.Sprintf("%s leaves Confidant %s beyond one durable commit per request", target, ms(limit-durable))
 }
 
 // burstPart is part 2: many concurrent streaming chats through Confidant,

@@ -1,11 +1,15 @@
 // Command chatbench measures what Confidant adds to a chat, against the
 // simulated inference backend, in one run. Part 1 is the time to first
 // token (TTFT) under steady load, N clients streaming back to back, for
-// DIRECT to the backend, FLOOR through a bare Go reverse proxy and
+// DIRECT to the backend, FLOOR through a bare Go reverse proxy, the
+// DURABLE FLOOR (floor+commit: the same proxy durably committing each
+// request's body to Postgres before proxying it, concurrent commits grouped,
+// the least a server that commits the user's message first can add) and
 // CONFIDANT through `confidant serve` at its OpenAI-compatible
-// /v1/chat/completions, with the latency the floor and Confidant add over
-// direct, whether the targets hold, and the CPU time each Confidant
-// completion costs its server and its database. Part 2 is a burst of concurrent
+// /v1/chat/completions, with the latency the floors and Confidant add over
+// direct, whether the targets hold, what Confidant adds over the durable
+// floor, and the CPU time each durable-floor and Confidant completion
+// costs its process and its database. Part 2 is a burst of concurrent
 // streaming chats through Confidant: errors, wall time, and the server's
 // resident memory at peak against idle. Part 3 is the server render time of
 // a conversation of many messages and of the page of a user with many
@@ -73,8 +77,13 @@ func main() {
 	runtime.LockOSThread()
 	// Hidden mode: the floor's reverse proxy, run as a child of the bench
 	// so that it is a separate process like the backend and the server.
-	if len(os.Args) == 3 && os.Args[1] == floorProxyArg {
-		if err := floorProxy(os.Args[2]); err != nil {
+	// With a database URL after the backend's, it is the durable floor.
+	if (len(os.Args) == 3 || len(os.Args) == 4) && os.Args[1] == floorProxyArg {
+		dbURL := ""
+		if len(os.Args) == 4 {
+			dbURL = os.Args[3]
+		}
+		if err := floorProxy(os.Args[2], dbURL); err != nil {
 			fmt.Fprintln(os.Stderr, "chatbench floor proxy:", err)
 			os.Exit(1)
 		}
@@ -233,24 +242,37 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	serverURL := fmt.Sprintf("http://127.0.0.1:%d", e.serverPort)
+
+	// The durable floor: the floor proxy that commits each request to a
+	// table of its own in the server's database first.
+	if err := createDurableTable(ctx, e.dbURL); err != nil {
+		return err
+	}
+	dproxy, dpaddr, err := startChild(ctx, "durable-floor-proxy", tmp, os.Environ(), true, true, self, floorProxyArg, bn.backend, e.dbURL)
+	if err != nil {
+		return err
+	}
+	defer dproxy.stop(5 * time.Second)
+	durableURL := "http://" + strings.TrimSpace(dpaddr)
 	commit := "synchronous_commit on (each commit waits for the disk)"
 	if o.asyncCommit {
 		commit = "DIAGNOSTIC synchronous_commit off: the figures are not comparable with a normal run"
 	}
-	fmt.Printf("chatbench: %s; backend %s, floor proxy %s, confidant %s; %d CPUs, %s, open files limit %s\n",
-		time.Now().Format("2006-01-02 15:04"), bn.backend, floorURL, serverURL, runtime.NumCPU(), runtime.Version(), nofile)
+	fmt.Printf("chatbench: %s; backend %s, floor proxy %s, durable floor proxy %s, confidant %s; %d CPUs, %s, open files limit %s\n",
+		time.Now().Format("2006-01-02 15:04"), bn.backend, floorURL, durableURL, serverURL, runtime.NumCPU(), runtime.Version(), nofile)
 	fmt.Printf("setup %.1fs (database %s, %s)\n\n", time.Since(start).Seconds(), db, commit)
 
 	targets := []target{
 		{name: "direct", url: bn.backend + "/v1/chat/completions"},
 		{name: "floor", url: floorURL + "/v1/chat/completions"},
+		{name: durableFloorName, url: durableURL + "/v1/chat/completions"},
 		{name: "confidant", url: serverURL + "/v1/chat/completions", key: key},
 	}
 	// Warm every path once (connections, model catalog, first-use code),
 	// then let the server settle for the idle memory reading.
 	for _, t := range targets {
 		if _, err := streamOnce(ctx, newClient(1), t, ttftBody, nil); err != nil {
-			return withTail(ctx, fmt.Errorf("warm-up request to %s: %w", t.name, err), backend, proxy, server)
+			return withTail(ctx, fmt.Errorf("warm-up request to %s: %w", t.name, err), backend, proxy, dproxy, server)
 		}
 	}
 	if err := sleep(ctx, 2*time.Second); err != nil {
@@ -262,12 +284,13 @@ func run(ctx context.Context, o options) error {
 	}
 
 	if o.runs('1') {
-		if err := ttftPart(ctx, o, targets, bn.cpuMeter(server.pid(), db)); err != nil {
-			return withTail(ctx, err, server)
+		meters := []cpuMeter{nil, nil, bn.cpuMeter(dproxy.pid(), db, true), bn.cpuMeter(server.pid(), db, false)}
+		if err := ttftPart(ctx, o, targets, meters); err != nil {
+			return withTail(ctx, err, dproxy, server)
 		}
 	}
 	if o.runs('2') {
-		if err := burstPart(ctx, o, targets[2], server, idle); err != nil {
+		if err := burstPart(ctx, o, targets[3], server, idle); err != nil {
 			return withTail(ctx, err, server)
 		}
 	}
@@ -348,14 +371,16 @@ func (bn *bench) startServer(ctx context.Context, name, db string) (*child, env,
 }
 
 // cpuMeter meters the server process and the database backends connected
-// to db (the server's pool; its connections live for the whole run).
-func (bn *bench) cpuMeter(serverPID int, db string) cpuMeter {
+// to db (the server's pool; its connections live for the whole run): the
+// durable floor's backends when durable, else all the others.
+func (bn *bench) cpuMeter(serverPID int, db string, durable bool) cpuMeter {
 	return func(ctx context.Context) (time.Duration, time.Duration, error) {
 		server, err := procstat.CPU(serverPID)
 		if err != nil {
 			return 0, 0, err
 		}
-		rows, err := bn.conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, db)
+		rows, err := bn.conn.Query(ctx, `SELECT pid FROM pg_stat_activity
+			WHERE datname = $1 AND pid <> pg_backend_pid() AND (application_name IS NOT DISTINCT FROM $2) = $3`, db, durableAppName, durable)
 		if err != nil {
 			return 0, 0, err
 		}

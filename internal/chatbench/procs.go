@@ -164,12 +164,26 @@ const floorProxyArg = "-floor-proxy"
 
 // floorProxy runs the floor: a bare httputil.ReverseProxy to target that
 // flushes every write, with a connection pool large enough never to close
-// and reopen backend connections. It prints its address and serves until
-// its stdin closes (the bench stopped or died) or it is interrupted.
-func floorProxy(target string) error {
+// and reopen backend connections. With a database URL it is the durable
+// floor: each POST's body is durably committed (grouped with concurrent
+// ones, see groupCommitter) before it is proxied. It prints its address and
+// serves until its stdin closes (the bench stopped or died) or it is
+// interrupted.
+func floorProxy(target, dbURL string) error {
 	u, err := url.Parse(target)
 	if err != nil {
 		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var commit func(body []byte) error
+	if dbURL != "" {
+		pool, err := openDurablePool(ctx, dbURL)
+		if err != nil {
+			return fmt.Errorf("durable floor database: %w", err)
+		}
+		defer pool.Close()
+		commit = (&groupCommitter{flush: insertRows(pool)}).commit
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.FlushInterval = -1
@@ -185,27 +199,38 @@ func floorProxy(target string) error {
 	if err != nil {
 		return err
 	}
-	// The body is read whole before proxying, as Confidant does too: for
-	// HTTP/1.1 the server may close the request body once the response
-	// starts, which races with the transport still reading it for the
-	// backend and then drops the backend connection mid-answer.
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<20))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-		rp.ServeHTTP(w, r)
-	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: rp.ErrorLog}
+	srv := &http.Server{Handler: floorHandler(rp, commit, rp.ErrorLog), ReadHeaderTimeout: 10 * time.Second, ErrorLog: rp.ErrorLog}
 	fmt.Println(ln.Addr().String())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go func() { _, _ = io.Copy(io.Discard, os.Stdin); stop() }()
 	go func() { <-ctx.Done(); _ = srv.Close() }()
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// floorHandler reads each request's body whole and hands the request to
+// next. The body is read whole before proxying, as Confidant does too: for
+// HTTP/1.1 the server may close the request body once the response starts,
+// which races with the transport still reading it for the backend and then
+// drops the backend connection mid-answer. When commit is not nil, a POST's
+// body is committed first, and a failed commit is logged and answered 500
+// without calling next.
+func floorHandler(next http.Handler, commit func(body []byte) error, errLog *log.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<20))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if commit != nil && r.Method == http.MethodPost {
+			if err := commit(body); err != nil {
+				errLog.Printf("durable floor: %s %s not proxied: %v", r.Method, r.URL.Path, err)
+				http.Error(w, "durable commit failed", http.StatusInternalServerError)
+				return
+			}
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		next.ServeHTTP(w, r)
+	})
 }
