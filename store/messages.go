@@ -93,7 +93,7 @@ func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
-	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.ends, b); err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
 	if !*updated {
@@ -122,7 +122,7 @@ func (s *Store) UpdateMessageAndTitle(ctx context.Context, userID, id uuid.UUID,
 		return fmt.Errorf("update message and title: %w", err)
 	}
 	titled := s.queueUpdateConversation(b, userID, conversationID, ConversationUpdate{Title: &title, OnlyIfNoTitle: true}, sealedTitle, now)
-	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.ends, b); err != nil {
 		return fmt.Errorf("update message and title: %w", err)
 	}
 	if !*updated || !*titled {
@@ -175,10 +175,9 @@ func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, 
 	if err != nil {
 		return err
 	}
-	// One round trip: the setting, the update and the notification as one
-	// implicit transaction.
+	// One round trip: the update and the notification, grouped with the
+	// other no-wait writes of the moment.
 	batch := &pgx.Batch{}
-	batch.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
 	updated := false
 	batch.Queue(`
 		UPDATE messages SET content_sealed = $3, content_length = $4, updated_at = $5
@@ -187,7 +186,7 @@ func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, 
 		return nil
 	})
 	batch.Queue(notifyFollowersSQL, id)
-	if err := s.db.SendBatch(ctx, batch).Close(); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.noWait, batch); err != nil {
 		return fmt.Errorf("save streaming message: %w", err)
 	}
 	if !updated {
