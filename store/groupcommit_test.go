@@ -60,7 +60,8 @@ func TestWritesGrouped(t *testing.T) {
 			if err != nil {
 				return
 			}
-			err = s.UpdateMessageAndTitle(ctx, alice.ID, st.Answer.ID, fmt.Sprintf("answer %d", i), store.StatusComplete, "", time.Now(), st.ConversationID, fmt.Sprintf("title %d", i))
+			err = s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: st.Answer.ID, Content: fmt.Sprintf("answer %d", i),
+				Status: store.StatusComplete, Now: time.Now(), ConversationID: st.ConversationID, Title: fmt.Sprintf("title %d", i)})
 			record(fmt.Sprintf("end %d", i), err, nil)
 		}()
 		go func() {
