@@ -33,6 +33,7 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 		defer close(committed)
 		s.commitBatches(ctx, l, conv.UserID, answer.ID, streamDone, log)
 	}()
+	stored := prompt // the turns as the conversation holds them
 	if recall {
 		prompt = s.withMemories(ctx, conv.UserID, answer.ID, prompt)
 	}
@@ -66,9 +67,12 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 		log.Warn("answer ended early", "status", status, "err", err)
 	}
 	snap, _ := l.get()
-	plainTitle := ""
+	plainTitle, titleFrom := "", ""
 	if status == store.StatusComplete && title == titleFromPrompt {
 		plainTitle = cleanTitle(firstUserText(prompt)) // committed with the answer: no transaction of its own
+		if first, ok := firstUserTurn(stored); ok {
+			titleFrom = first // searchable through its message
+		}
 	}
 	var verdict *store.AnswerVerification
 	var late <-chan store.AnswerVerification
@@ -76,7 +80,7 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 		verdict, late = s.checkAnswer(receipt)
 	}
 	s.commitFinal(log, store.AnswerEnd{UserID: conv.UserID, MessageID: answer.ID, Content: snap.Content, Status: status, ErrorCode: code,
-		ConversationID: conv.ID, Title: plainTitle, Verification: verdict})
+		ConversationID: conv.ID, Title: plainTitle, TitleFrom: titleFrom, Verification: verdict})
 	l.finish(status, code)
 	s.hub.remove(answer.ID)
 	if late != nil {
@@ -194,12 +198,19 @@ func cleanTitle(s string) string {
 }
 
 func firstUserText(prompt []Prompt) string {
-	for _, p := range prompt {
-		if p.Role == store.RoleUser {
-			return p.Content
-		}
+	if text, ok := firstUserTurn(prompt); ok {
+		return text
 	}
 	return "New chat"
+}
+
+func firstUserTurn(prompt []Prompt) (string, bool) {
+	for _, p := range prompt {
+		if p.Role == store.RoleUser {
+			return p.Content, true
+		}
+	}
+	return "", false
 }
 
 // Stop ends one of the user's running answers; what was written so far is

@@ -218,3 +218,45 @@ func TestReindexReplaces(t *testing.T) {
 		}
 	}
 }
+
+// TestTitleFromFirstMessage titles conversations from their first message:
+// a title of that message's words gets no search entry of its own (the
+// message's entry finds it), one with any other word does.
+func TestTitleFromFirstMessage(t *testing.T) {
+	s, pool := newStoreWithPool(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	const first = "Tell me about the lighthouses of Brittany, please"
+	tests := []struct {
+		name, title   string
+		wantTitleDoc  bool
+		searchFinding string
+	}{
+		{"the first words", "Tell me about the lighthouses of Brittany…", false, "lighthouses brittany"},
+		{"a word of its own", "Lighthouse tales", true, "tales"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conv, _ := uuid.NewV7()
+			start := startFor(alice.ID, conv, true, nil, first)
+			if _, err := s.StartAnswer(ctx, start); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: start.Answer.ID, Content: "They guard the coast.",
+				Status: store.StatusComplete, Now: time.Now(), ConversationID: conv, Title: tt.title, TitleFrom: first}); err != nil {
+				t.Fatal(err)
+			}
+			var docs int
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM search_docs WHERE conversation_id = $1 AND message_id IS NULL`, conv).Scan(&docs); err != nil {
+				t.Fatal(err)
+			}
+			if got := docs == 1; got != tt.wantTitleDoc {
+				t.Errorf("title has a search entry: %v, want %v", got, tt.wantTitleDoc)
+			}
+			ids, err := s.SearchConversations(ctx, alice.ID, tt.searchFinding, 10)
+			if err != nil || !slices.Contains(ids, conv) {
+				t.Errorf("search %q = %v, %v; want the conversation", tt.searchFinding, ids, err)
+			}
+		})
+	}
+}

@@ -113,6 +113,7 @@ type AnswerEnd struct {
 	// it has a title already; Title "" leaves it alone.
 	ConversationID uuid.UUID
 	Title          string
+	TitleFrom      string // see ConversationUpdate.TitleFrom
 	// Verification, when not nil, is stored with the end state, in the
 	// same row version.
 	Verification *AnswerVerification
@@ -145,7 +146,7 @@ func (s *Store) EndAnswer(ctx context.Context, e AnswerEnd) error {
 		if err != nil {
 			return fmt.Errorf("end answer: %w", err)
 		}
-		titled = s.queueUpdateConversation(b, e.UserID, e.ConversationID, ConversationUpdate{Title: &e.Title, OnlyIfNoTitle: true}, sealedTitle, e.Now)
+		titled = s.queueUpdateConversation(b, e.UserID, e.ConversationID, ConversationUpdate{Title: &e.Title, OnlyIfNoTitle: true, TitleFrom: e.TitleFrom}, sealedTitle, e.Now)
 	}
 	if err := s.sendGrouped(ctx, s.groups.ends, b); err != nil {
 		return fmt.Errorf("end answer: %w", err)
