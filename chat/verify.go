@@ -60,14 +60,10 @@ func (s *Service) recordRefusal(userID, messageID uuid.UUID, err error) {
 	}
 }
 
-// checkWithEnd is how long an answer's end waits for its signature
-// check, so that the verdict is written with the end state, in the same
-// row version, rather than by a write of its own: about one round trip to
-// the backend. A check that takes longer lands when it is done.
-const checkWithEnd = 250 * time.Millisecond
-
 // checkAnswer checks a complete answer's signature beside everything
-// else. It returns the verdict when the check ends within checkWithEnd;
+// else. It returns the verdict when the check ends within
+// Options.VerdictWait, to be written with the end state in the same row
+// version rather than by a write of its own;
 // otherwise a channel on which the verdict comes later (see
 // saveLateVerdict). Both are nil when there is nothing to check.
 func (s *Service) checkAnswer(res *inference.Result) (*store.AnswerVerification, <-chan store.AnswerVerification) {
@@ -83,7 +79,7 @@ func (s *Service) checkAnswer(res *inference.Result) (*store.AnswerVerification,
 		defer cancel()
 		verdict <- pb.CheckAnswer(ctx, *res)
 	}()
-	wait := time.NewTimer(checkWithEnd)
+	wait := time.NewTimer(s.opt.VerdictWait)
 	defer wait.Stop()
 	select {
 	case v := <-verdict:

@@ -39,12 +39,13 @@ func (f fixedVerifier) VerifyReport(_ context.Context, r signing.Report, _ [32]b
 // attestor with the given verifier; chats counts the backend's chat requests.
 func provenSetup(t *testing.T, v inference.ReportVerifier) (*chat.Service, *store.Store, store.User, *atomic.Int32) {
 	t.Helper()
-	return provenSetupSlowSignatures(t, v, 0)
+	return provenSetupSlowSignatures(t, v, 0, 0)
 }
 
 // provenSetupSlowSignatures is provenSetup with a backend that takes
-// delay to answer each signature request.
-func provenSetupSlowSignatures(t *testing.T, v inference.ReportVerifier, delay time.Duration) (*chat.Service, *store.Store, store.User, *atomic.Int32) {
+// delay to answer each signature request, and answers that wait up to
+// verdictWait for it (0: the default).
+func provenSetupSlowSignatures(t *testing.T, v inference.ReportVerifier, delay, verdictWait time.Duration) (*chat.Service, *store.Store, store.User, *atomic.Int32) {
 	t.Helper()
 	t.Parallel()
 	var chats atomic.Int32
@@ -73,7 +74,7 @@ func provenSetupSlowSignatures(t *testing.T, v inference.ReportVerifier, delay t
 		t.Fatal(err)
 	}
 	catalog := &chat.Catalog{Client: client}
-	svc := chat.New(st, &chat.InferenceBackend{Client: client, Catalog: catalog, Attestor: att}, chat.Options{CommitEvery: 10 * time.Millisecond})
+	svc := chat.New(st, &chat.InferenceBackend{Client: client, Catalog: catalog, Attestor: att}, chat.Options{CommitEvery: 10 * time.Millisecond, VerdictWait: verdictWait})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -120,7 +121,8 @@ func TestAnswerIsVerifiedAfterItCompletes(t *testing.T) {
 // the answer shows complete: the check ran before the end was written,
 // and went into the same write.
 func TestVerdictComesWithTheEnd(t *testing.T) {
-	svc, st, u, _ := provenSetup(t, fixedVerifier{state: evidence.Amber, detail: "simulated quote"})
+	// Generous, so that a slow test machine does not take the late path.
+	svc, st, u, _ := provenSetupSlowSignatures(t, fixedVerifier{state: evidence.Amber, detail: "simulated quote"}, 0, 20*time.Second)
 	for i := range 5 {
 		sent, err := svc.Send(context.Background(), u.ID, uuid.Nil, fmt.Sprintf("Hello there, number %d", i), "")
 		if err != nil {
@@ -139,7 +141,7 @@ func TestVerdictComesWithTheEnd(t *testing.T) {
 // TestSlowVerdictLandsLater has a backend slow to sign: the answer ends
 // without waiting for it, and the verdict is stored when it comes.
 func TestSlowVerdictLandsLater(t *testing.T) {
-	svc, st, u, _ := provenSetupSlowSignatures(t, fixedVerifier{state: evidence.Amber, detail: "simulated quote"}, 2*time.Second)
+	svc, st, u, _ := provenSetupSlowSignatures(t, fixedVerifier{state: evidence.Amber, detail: "simulated quote"}, 3*time.Second, 100*time.Millisecond)
 	sent, err := svc.Send(context.Background(), u.ID, uuid.Nil, "Hello there", "")
 	if err != nil {
 		t.Fatal(err)
