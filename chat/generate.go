@@ -33,6 +33,7 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 		defer close(committed)
 		s.commitBatches(ctx, l, conv.UserID, answer.ID, streamDone, log)
 	}()
+	stored := prompt // the turns as the conversation holds them
 	if recall {
 		prompt = s.withMemories(ctx, conv.UserID, answer.ID, prompt)
 	}
@@ -66,15 +67,24 @@ func (s *Service) generate(ctx context.Context, l *live, conv store.Conversation
 		log.Warn("answer ended early", "status", status, "err", err)
 	}
 	snap, _ := l.get()
-	plainTitle := ""
+	plainTitle, titleFrom := "", ""
 	if status == store.StatusComplete && title == titleFromPrompt {
 		plainTitle = cleanTitle(firstUserText(prompt)) // committed with the answer: no transaction of its own
+		if first, ok := firstUserTurn(stored); ok {
+			titleFrom = first // searchable through its message
+		}
 	}
-	s.commitFinal(log, conv, answer.ID, snap.Content, status, code, plainTitle)
+	var verdict *store.AnswerVerification
+	var late <-chan store.AnswerVerification
+	if status == store.StatusComplete {
+		verdict, late = s.checkAnswer(receipt)
+	}
+	s.commitFinal(log, store.AnswerEnd{UserID: conv.UserID, MessageID: answer.ID, Content: snap.Content, Status: status, ErrorCode: code,
+		ConversationID: conv.ID, Title: plainTitle, TitleFrom: titleFrom, Verification: verdict})
 	l.finish(status, code)
 	s.hub.remove(answer.ID)
-	if status == store.StatusComplete {
-		s.checkAnswer(conv.UserID, answer.ID, receipt)
+	if late != nil {
+		s.saveLateVerdict(conv.UserID, answer.ID, late)
 	}
 
 	if status == store.StatusComplete && title == titleByModel {
@@ -122,20 +132,16 @@ func (s *Service) commitBatches(ctx context.Context, l *live, userID, id uuid.UU
 	}
 }
 
-// commitFinal stores the end state, and the conversation's title when
-// title is not "", retrying for a while so a database restart mid-answer
-// loses nothing.
-func (s *Service) commitFinal(log interface{ Error(string, ...any) }, conv store.Conversation, id uuid.UUID, content, status, code, title string) {
+// commitFinal stores the end state, with the conversation's title and
+// the answer's verdict when they are given, retrying for a while so a
+// database restart mid-answer loses nothing.
+func (s *Service) commitFinal(log interface{ Error(string, ...any) }, end store.AnswerEnd) {
 	delay := 100 * time.Millisecond
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		var err error
-		if title == "" {
-			err = s.store.UpdateMessage(ctx, conv.UserID, id, content, status, code, s.opt.Now())
-		} else {
-			err = s.store.UpdateMessageAndTitle(ctx, conv.UserID, id, content, status, code, s.opt.Now(), conv.ID, title)
-		}
+		end.Now = s.opt.Now()
+		err := s.store.EndAnswer(ctx, end)
 		cancel()
 		if err == nil {
 			return
@@ -192,12 +198,19 @@ func cleanTitle(s string) string {
 }
 
 func firstUserText(prompt []Prompt) string {
-	for _, p := range prompt {
-		if p.Role == store.RoleUser {
-			return p.Content
-		}
+	if text, ok := firstUserTurn(prompt); ok {
+		return text
 	}
 	return "New chat"
+}
+
+func firstUserTurn(prompt []Prompt) (string, bool) {
+	for _, p := range prompt {
+		if p.Role == store.RoleUser {
+			return p.Content, true
+		}
+	}
+	return "", false
 }
 
 // Stop ends one of the user's running answers; what was written so far is

@@ -65,8 +65,13 @@ type Options struct {
 	// it from the database between wake-ups, default 2 s with Listen and
 	// CommitEvery without.
 	FollowPoll time.Duration
-	Now        func() time.Time
-	Log        *slog.Logger
+	// VerdictWait is how long an answer's end waits for its signature
+	// check, so that the verdict goes into the same write (default 250
+	// ms, about one round trip to the backend); a slower check lands on
+	// its own.
+	VerdictWait time.Duration
+	Now         func() time.Time
+	Log         *slog.Logger
 
 	// Tools, when set, lets app answers use the user's connected mail and
 	// calendar accounts (with a Backend that is a ToolBackend).
@@ -95,6 +100,9 @@ type Service struct {
 func New(st *store.Store, backend Backend, opt Options) *Service {
 	if opt.CommitEvery == 0 {
 		opt.CommitEvery = 250 * time.Millisecond
+	}
+	if opt.VerdictWait == 0 {
+		opt.VerdictWait = 250 * time.Millisecond
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now

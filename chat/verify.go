@@ -61,25 +61,54 @@ func (s *Service) recordRefusal(userID, messageID uuid.UUID, err error) {
 }
 
 // checkAnswer checks a complete answer's signature beside everything
-// else: the answer is already committed and shown, and its badge appears
-// when the check lands.
-func (s *Service) checkAnswer(userID, messageID uuid.UUID, res *inference.Result) {
+// else. It returns the verdict when the check ends within
+// Options.VerdictWait, to be written with the end state in the same row
+// version rather than by a write of its own;
+// otherwise a channel on which the verdict comes later (see
+// saveLateVerdict). Both are nil when there is nothing to check.
+func (s *Service) checkAnswer(res *inference.Result) (*store.AnswerVerification, <-chan store.AnswerVerification) {
 	pb, ok := s.backend.(ProvenBackend)
 	if !ok || res == nil {
-		return
+		return nil, nil
 	}
+	verdict := make(chan store.AnswerVerification, 1)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		ctx, cancel := context.WithTimeout(s.base, checkTimeout)
 		defer cancel()
-		v := pb.CheckAnswer(ctx, *res)
-		if err := s.store.SaveAnswerVerification(context.WithoutCancel(ctx), userID, messageID, v); err != nil {
+		verdict <- pb.CheckAnswer(ctx, *res)
+	}()
+	wait := time.NewTimer(s.opt.VerdictWait)
+	defer wait.Stop()
+	select {
+	case v := <-verdict:
+		s.logRed(res.ID, v)
+		return &v, nil
+	case <-wait.C:
+		return nil, verdict
+	}
+}
+
+// saveLateVerdict stores a verdict that came after the answer's end; the
+// answer is already committed and shown, and its badge appears when the
+// verdict lands.
+func (s *Service) saveLateVerdict(userID, messageID uuid.UUID, late <-chan store.AnswerVerification) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		v := <-late
+		s.logRed(messageID.String(), v)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.base), 5*time.Second)
+		defer cancel()
+		if err := s.store.SaveAnswerVerification(ctx, userID, messageID, v); err != nil {
 			s.opt.Log.Warn("storing the answer's verification failed", "message", messageID, "err", err)
-			return
-		}
-		if v.State == store.VerificationRed {
-			s.opt.Log.Warn("answer failed verification", "message", messageID, "backend", v.Backend, "reason", v.Reason)
 		}
 	}()
+}
+
+func (s *Service) logRed(answer string, v store.AnswerVerification) {
+	if v.State == store.VerificationRed {
+		s.opt.Log.Warn("answer failed verification", "answer", answer, "backend", v.Backend, "reason", v.Reason)
+	}
 }

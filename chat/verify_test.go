@@ -3,8 +3,10 @@ package chat_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,12 +39,23 @@ func (f fixedVerifier) VerifyReport(_ context.Context, r signing.Report, _ [32]b
 // attestor with the given verifier; chats counts the backend's chat requests.
 func provenSetup(t *testing.T, v inference.ReportVerifier) (*chat.Service, *store.Store, store.User, *atomic.Int32) {
 	t.Helper()
+	return provenSetupSlowSignatures(t, v, 0, 0)
+}
+
+// provenSetupSlowSignatures is provenSetup with a backend that takes
+// delay to answer each signature request, and answers that wait up to
+// verdictWait for it (0: the default).
+func provenSetupSlowSignatures(t *testing.T, v inference.ReportVerifier, delay, verdictWait time.Duration) (*chat.Service, *store.Store, store.User, *atomic.Int32) {
+	t.Helper()
 	t.Parallel()
 	var chats atomic.Int32
 	sim := simbackend.New(simbackend.Options{DefaultTokens: 6})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/chat/completions" {
 			chats.Add(1)
+		}
+		if strings.HasPrefix(r.URL.Path, "/v1/signature/") {
+			time.Sleep(delay)
 		}
 		sim.ServeHTTP(w, r)
 	}))
@@ -61,7 +74,7 @@ func provenSetup(t *testing.T, v inference.ReportVerifier) (*chat.Service, *stor
 		t.Fatal(err)
 	}
 	catalog := &chat.Catalog{Client: client}
-	svc := chat.New(st, &chat.InferenceBackend{Client: client, Catalog: catalog, Attestor: att}, chat.Options{CommitEvery: 10 * time.Millisecond})
+	svc := chat.New(st, &chat.InferenceBackend{Client: client, Catalog: catalog, Attestor: att}, chat.Options{CommitEvery: 10 * time.Millisecond, VerdictWait: verdictWait})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -101,6 +114,47 @@ func TestAnswerIsVerifiedAfterItCompletes(t *testing.T) {
 	}
 	if chats.Load() == 0 {
 		t.Fatal("backend never asked")
+	}
+}
+
+// TestVerdictComesWithTheEnd finds an answer's verdict stored as soon as
+// the answer shows complete: the check ran before the end was written,
+// and went into the same write.
+func TestVerdictComesWithTheEnd(t *testing.T) {
+	// Generous, so that a slow test machine does not take the late path.
+	svc, st, u, _ := provenSetupSlowSignatures(t, fixedVerifier{state: evidence.Amber, detail: "simulated quote"}, 0, 20*time.Second)
+	for i := range 5 {
+		sent, err := svc.Send(context.Background(), u.ID, uuid.Nil, fmt.Sprintf("Hello there, number %d", i), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap := wait(t, svc, u.ID, sent.Assistant.ID); snap.Status != store.StatusComplete {
+			t.Fatalf("status %s", snap.Status)
+		}
+		v, err := st.AnswerVerification(context.Background(), u.ID, sent.Assistant.ID)
+		if err != nil || v.State != store.VerificationAmber || v.Signature == "" {
+			t.Fatalf("answer %d: verdict at its end = %+v, %v", i, v, err)
+		}
+	}
+}
+
+// TestSlowVerdictLandsLater has a backend slow to sign: the answer ends
+// without waiting for it, and the verdict is stored when it comes.
+func TestSlowVerdictLandsLater(t *testing.T) {
+	svc, st, u, _ := provenSetupSlowSignatures(t, fixedVerifier{state: evidence.Amber, detail: "simulated quote"}, 3*time.Second, 100*time.Millisecond)
+	sent, err := svc.Send(context.Background(), u.ID, uuid.Nil, "Hello there", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap := wait(t, svc, u.ID, sent.Assistant.ID); snap.Status != store.StatusComplete {
+		t.Fatalf("status %s", snap.Status)
+	}
+	// Had the end waited for the signature, the verdict would be there.
+	if _, err := st.AnswerVerification(context.Background(), u.ID, sent.Assistant.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("verdict before the backend signed: %v, want none yet", err)
+	}
+	if v := waitVerification(t, st, u.ID, sent.Assistant.ID); v.State != store.VerificationAmber || v.Signature == "" {
+		t.Fatalf("late verdict = %+v", v)
 	}
 }
 

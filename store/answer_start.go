@@ -105,7 +105,7 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 	missing := false
 	for _, q := range inserts {
 		q.Exec(func(tag pgconn.CommandTag) error {
-			missing = missing || tag.RowsAffected() == 0
+			missing = missing || tag.RowsAffected() == 0 // the same on a second run
 			return nil
 		})
 	}
@@ -115,7 +115,7 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 			return nil
 		})
 	}
-	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.starts, b); err != nil {
 		return "", fmt.Errorf("start answer: %w", err)
 	}
 	if missing {

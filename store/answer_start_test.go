@@ -115,7 +115,10 @@ func TestStartAnswer(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func TestUpdateMessageAndTitle(t *testing.T) {
+// TestEndAnswer ends an answer with its conversation's title and its
+// verdict in one write: only the owner's end is taken, a title is never
+// replaced, and the verdict and the text are there afterwards.
+func TestEndAnswer(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	alice := mustUser(t, s, "alice")
@@ -140,7 +143,9 @@ func TestUpdateMessageAndTitle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.UpdateMessageAndTitle(ctx, tt.userID, id, "airships answer", store.StatusComplete, "", time.Now(), conv, tt.title)
+			v := store.AnswerVerification{State: store.VerificationAmber, Text: "verdict for " + tt.name, CheckedAt: time.Now().UTC().Truncate(time.Second)}
+			err := s.EndAnswer(ctx, store.AnswerEnd{UserID: tt.userID, MessageID: id, Content: "airships answer", Status: store.StatusComplete,
+				Now: time.Now(), ConversationID: conv, Title: tt.title, Verification: &v})
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -156,6 +161,16 @@ func TestUpdateMessageAndTitle(t *testing.T) {
 	m, err := s.Message(ctx, alice.ID, id)
 	if err != nil || m.Content != "airships answer" || m.Status != store.StatusComplete {
 		t.Fatalf("answer = %+v, %v", m, err)
+	}
+	if v, err := s.AnswerVerification(ctx, alice.ID, id); err != nil || v.Text != "verdict for a title is never replaced" {
+		t.Errorf("verdict = %+v, %v; want the last end's", v, err)
+	}
+	// An end without a verdict keeps the one stored.
+	if err := s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: id, Content: "airships answer", Status: store.StatusComplete, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.AnswerVerification(ctx, alice.ID, id); err != nil || v.Text != "verdict for a title is never replaced" {
+		t.Errorf("verdict after an end without one = %+v, %v", v, err)
 	}
 	// The answer and the title are searchable; the title that was refused is not.
 	for q, want := range map[string]int{"airships": 1, "questions": 1, "stolen": 0, "other": 0} {
@@ -201,5 +216,47 @@ func TestReindexReplaces(t *testing.T) {
 				t.Errorf("after step %d, search %q = %v (%v), want %d", i+1, q, ids, err, want)
 			}
 		}
+	}
+}
+
+// TestTitleFromFirstMessage titles conversations from their first message:
+// a title of that message's words gets no search entry of its own (the
+// message's entry finds it), one with any other word does.
+func TestTitleFromFirstMessage(t *testing.T) {
+	s, pool := newStoreWithPool(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	const first = "Tell me about the lighthouses of Brittany, please"
+	tests := []struct {
+		name, title   string
+		wantTitleDoc  bool
+		searchFinding string
+	}{
+		{"the first words", "Tell me about the lighthouses of Brittany…", false, "lighthouses brittany"},
+		{"a word of its own", "Lighthouse tales", true, "tales"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conv, _ := uuid.NewV7()
+			start := startFor(alice.ID, conv, true, nil, first)
+			if _, err := s.StartAnswer(ctx, start); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: start.Answer.ID, Content: "They guard the coast.",
+				Status: store.StatusComplete, Now: time.Now(), ConversationID: conv, Title: tt.title, TitleFrom: first}); err != nil {
+				t.Fatal(err)
+			}
+			var docs int
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM search_docs WHERE conversation_id = $1 AND message_id IS NULL`, conv).Scan(&docs); err != nil {
+				t.Fatal(err)
+			}
+			if got := docs == 1; got != tt.wantTitleDoc {
+				t.Errorf("title has a search entry: %v, want %v", got, tt.wantTitleDoc)
+			}
+			ids, err := s.SearchConversations(ctx, alice.ID, tt.searchFinding, 10)
+			if err != nil || !slices.Contains(ids, conv) {
+				t.Errorf("search %q = %v, %v; want the conversation", tt.searchFinding, ids, err)
+			}
+		})
 	}
 }

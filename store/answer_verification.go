@@ -46,17 +46,13 @@ const (
 // SaveAnswerVerification stores the verdict on one of the user's answers,
 // replacing any earlier one.
 func (s *Store) SaveAnswerVerification(ctx context.Context, userID, messageID uuid.UUID, v AnswerVerification) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("save answer verification: %w", err)
-	}
 	k, err := s.keyFor(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("save answer verification: %w", err)
 	}
-	sealed, err := k.seal("messages", "verification", messageID, string(data))
+	sealed, err := sealVerification(k, messageID, v)
 	if err != nil {
-		return err
+		return fmt.Errorf("save answer verification: %w", err)
 	}
 	// A verdict can be checked again; it does not wait for the disk.
 	tag, err := s.execNoWait(ctx, `UPDATE messages SET verification_sealed = $3 WHERE id = $1 AND user_id = $2`, messageID, userID, sealed)
@@ -67,6 +63,15 @@ func (s *Store) SaveAnswerVerification(ctx context.Context, userID, messageID uu
 		return fmt.Errorf("save answer verification: %w", ErrNotFound)
 	}
 	return nil
+}
+
+// sealVerification seals a verdict for the messages row messageID.
+func sealVerification(k userKey, messageID uuid.UUID, v AnswerVerification) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return k.seal("messages", "verification", messageID, string(data))
 }
 
 // AnswerVerification returns the verdict on one of the user's answers;

@@ -194,6 +194,10 @@ func decodeCursor(s string) (bool, time.Time, uuid.UUID, error) {
 type ConversationUpdate struct {
 	Title         *string
 	OnlyIfNoTitle bool // set Title only when there is none (automatic titles)
+	// TitleFrom, when not "", is text the conversation's messages hold
+	// and so the search index has: a Title made of its words only gets no
+	// search entry of its own (a title taken from the first message).
+	TitleFrom string
 	Model         *string
 	Pinned        *bool
 	Archived      *bool
@@ -251,7 +255,11 @@ func (s *Store) queueUpdateConversation(b *pgx.Batch, userID, id uuid.UUID, u Co
 	})
 	if title != nil {
 		const titleSet = `EXISTS (SELECT 1 FROM conversations c WHERE c.id = $1 AND c.user_id = $2 AND c.title_sealed = $3)`
-		if tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), *u.Title); len(tokens) > 0 {
+		tokens := blindindex.Tokens(s.keys.BlindIndexKey(keys.UserID(userID)), *u.Title)
+		if u.TitleFrom != "" && wordsWithin(*u.Title, u.TitleFrom) {
+			tokens = nil // found through its message already
+		}
+		if len(tokens) > 0 {
 			b.Queue(`
 				INSERT INTO search_docs (conversation_id, user_id, message_id, tokens)
 				SELECT $1, $2, NULL, $4::bytea[] WHERE `+titleSet+`
@@ -261,6 +269,21 @@ func (s *Store) queueUpdateConversation(b *pgx.Batch, userID, id uuid.UUID, u Co
 		}
 	}
 	return updated
+}
+
+// wordsWithin reports whether every search word of text is a word of
+// within.
+func wordsWithin(text, within string) bool {
+	have := map[string]bool{}
+	for _, w := range blindindex.Words(within) {
+		have[w] = true
+	}
+	for _, w := range blindindex.Words(text) {
+		if !have[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // DeleteConversation removes one of the user's conversations and its messages.

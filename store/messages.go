@@ -89,11 +89,11 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 // round trip to the database (an implicit transaction when not in one).
 func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time) error {
 	b := &pgx.Batch{}
-	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
+	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now, nil)
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
-	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.ends, b); err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
 	if !*updated {
@@ -102,38 +102,66 @@ func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content
 	return nil
 }
 
-// UpdateMessageAndTitle is UpdateMessage that also titles the message's
-// conversation, unless it has a title already, in the same round trip:
-// how an answer that ends can title a new conversation without another
+// AnswerEnd is how an answer ends, written at once: its final text and
+// state, its conversation's title when this is the conversation's first
+// answer, and the verdict on its signature when that was checked in time.
+type AnswerEnd struct {
+	UserID, MessageID          uuid.UUID
+	Content, Status, ErrorCode string
+	Now                        time.Time
+	// ConversationID and Title title the answer's conversation, unless
+	// it has a title already; Title "" leaves it alone.
+	ConversationID uuid.UUID
+	Title          string
+	TitleFrom      string // see ConversationUpdate.TitleFrom
+	// Verification, when not nil, is stored with the end state, in the
+	// same row version.
+	Verification *AnswerVerification
+}
+
+// EndAnswer stores an answer's end state in one round trip, grouped with
+// the ends of other answers of the moment: how an answer that ends can
+// title a new conversation and keep its verdict without another
 // transaction.
-func (s *Store) UpdateMessageAndTitle(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time,
-	conversationID uuid.UUID, title string) error {
-	k, err := s.keyFor(ctx, userID)
+func (s *Store) EndAnswer(ctx context.Context, e AnswerEnd) error {
+	k, err := s.keyFor(ctx, e.UserID)
 	if err != nil {
-		return fmt.Errorf("update message and title: %w", err)
+		return fmt.Errorf("end answer: %w", err)
 	}
-	sealedTitle, err := k.seal("conversations", "title", conversationID, title)
-	if err != nil {
-		return err
+	var verification []byte
+	if e.Verification != nil {
+		if verification, err = sealVerification(k, e.MessageID, *e.Verification); err != nil {
+			return fmt.Errorf("end answer: %w", err)
+		}
 	}
 	b := &pgx.Batch{}
-	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now)
+	updated, err := s.queueUpdateMessage(ctx, b, e.UserID, e.MessageID, e.Content, e.Status, e.ErrorCode, e.Now, verification)
 	if err != nil {
-		return fmt.Errorf("update message and title: %w", err)
+		return fmt.Errorf("end answer: %w", err)
 	}
-	titled := s.queueUpdateConversation(b, userID, conversationID, ConversationUpdate{Title: &title, OnlyIfNoTitle: true}, sealedTitle, now)
-	if err := s.db.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("update message and title: %w", err)
+	titled := new(bool)
+	*titled = true
+	if e.Title != "" {
+		sealedTitle, err := k.seal("conversations", "title", e.ConversationID, e.Title)
+		if err != nil {
+			return fmt.Errorf("end answer: %w", err)
+		}
+		titled = s.queueUpdateConversation(b, e.UserID, e.ConversationID, ConversationUpdate{Title: &e.Title, OnlyIfNoTitle: true, TitleFrom: e.TitleFrom}, sealedTitle, e.Now)
+	}
+	if err := s.sendGrouped(ctx, s.groups.ends, b); err != nil {
+		return fmt.Errorf("end answer: %w", err)
 	}
 	if !*updated || !*titled {
-		return fmt.Errorf("update message and title: %w", ErrNotFound)
+		return fmt.Errorf("end answer: %w", ErrNotFound)
 	}
 	return nil
 }
 
-// queueUpdateMessage adds UpdateMessage's statements to b. What it points
-// to tells, once b has run, whether the message was there to update.
-func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id uuid.UUID, content, status, errorCode string, now time.Time) (*bool, error) {
+// queueUpdateMessage adds UpdateMessage's statements to b, and the sealed
+// verification unless it is nil. What it points to tells, once b has run,
+// whether the message was there to update.
+func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id uuid.UUID, content, status, errorCode string, now time.Time,
+	verification []byte) (*bool, error) {
 	k, err := s.keyFor(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -144,9 +172,10 @@ func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id
 	}
 	updated := new(bool)
 	b.Queue(`
-		UPDATE messages SET content_sealed = $3, status = $4, error_code = $5, content_length = $6, updated_at = $7
+		UPDATE messages SET content_sealed = $3, status = $4, error_code = $5, content_length = $6, updated_at = $7,
+			verification_sealed = coalesce($8, verification_sealed)
 		WHERE id = $1 AND user_id = $2`,
-		id, userID, sealed, status, errorCode, len(content), now).Exec(func(tag pgconn.CommandTag) error {
+		id, userID, sealed, status, errorCode, len(content), now, verification).Exec(func(tag pgconn.CommandTag) error {
 		*updated = tag.RowsAffected() > 0
 		return nil
 	})
@@ -175,10 +204,9 @@ func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, 
 	if err != nil {
 		return err
 	}
-	// One round trip: the setting, the update and the notification as one
-	// implicit transaction.
+	// One round trip: the update and the notification, grouped with the
+	// other no-wait writes of the moment.
 	batch := &pgx.Batch{}
-	batch.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
 	updated := false
 	batch.Queue(`
 		UPDATE messages SET content_sealed = $3, content_length = $4, updated_at = $5
@@ -187,7 +215,7 @@ func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, 
 		return nil
 	})
 	batch.Queue(notifyFollowersSQL, id)
-	if err := s.db.SendBatch(ctx, batch).Close(); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.noWait, batch); err != nil {
 		return fmt.Errorf("save streaming message: %w", err)
 	}
 	if !updated {

@@ -48,15 +48,15 @@ type Store struct {
 	keys  *keys.Keyring
 	tombs Tombstones
 	deks  *dekCache
-	// noWait groups the no-wait statements of concurrent callers (see
-	// execNoWait).
-	noWait *noWaitQueue
+	// groups merge the writes of concurrent callers into shared
+	// transactions (see commitGroup).
+	groups commitGroups
 }
 
 // New returns a Store on the given pool that seals with the keyring and
 // checks tombstones before unwrapping any user's data key.
 func New(pool *pgxpool.Pool, keyring *keys.Keyring, tombs Tombstones) *Store {
-	return &Store{pool: pool, db: pool, keys: keyring, tombs: tombs, deks: newDEKCache(4096), noWait: &noWaitQueue{}}
+	return &Store{pool: pool, db: pool, keys: keyring, tombs: tombs, deks: newDEKCache(4096), groups: newCommitGroups()}
 }
 
 // Ping reports whether the database answers.
