@@ -260,13 +260,6 @@ func (c *chunker) content(text string) []byte {
 
 func (c *chunker) finish(reason string) []byte { return c.chunk(`{}`, reason) }
 
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it (HTML characters included).
-func appendJSONString(buf []byte, s string) []byte {
-	b, _ := json.Marshal(s) // a string always encodes
-	return append(buf, b...)
-}
-
 func finishReason(status string) string {
 	if status == store.StatusComplete {
 		return "stop"

@@ -1,0 +1,37 @@
+package handlers
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// appendJSONString writes exactly what encoding/json writes for every
+// single byte, for tricky strings and for random mixtures of them.
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	inputs := []string{"", "plain", `quote " backslash \ slash /`, "<script>alert(1)</script> & more",
+		"line\u2028sep\u2029para", "tab\tnl\ncr\rbs\bff\f nul\x00 esc\x1b del\x7f", "é 日本 🎉 e\u0301",
+		"bad \xff \xc3 \xe6\x97 \xed\xa0\x80 surrogate", "\ufffd real replacement", "ends in \xc3"}
+	for b := range 256 {
+		inputs = append(inputs, string([]byte{byte(b)}), "a"+string([]byte{byte(b)})+"z")
+	}
+	pieces := []string{"a", " ", "\"", "\\", "<", ">", "&", "\n", "\x01", "\u2028", "\u2029", "é", "🎉", "\xff", "\xe2\x80", "\xe2\x80\xa8"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		var b strings.Builder
+		for range rng.IntN(40) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		inputs = append(inputs, b.String())
+	}
+	for _, in := range inputs {
+		want, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString([]byte("prefix"), in); string(got) != "prefix"+string(want) {
+			t.Fatalf("appendJSONString(%q) = %s, want %s", in, got[len("prefix"):], want)
+		}
+	}
+}
