@@ -8,8 +8,8 @@ import (
 )
 
 // fastChunk is a stream chunk of the shape nearly every chunk has: one
-// choice (or none) whose delta holds text, no tool calls, no usage, no
-// error. Its byte slices point into the payload or into the scanner's
+// choice (or none) whose delta holds text, no tool calls, no error, and
+// perhaps the usage counts. Its byte slices point into the payload or into the scanner's
 // scratch buffer and are valid until the next chunk is scanned.
 type fastChunk struct {
 	id, model          []byte
@@ -17,6 +17,8 @@ type fastChunk struct {
 	index              int
 	content, reasoning []byte
 	finish             []byte // nil when null or absent
+	hasUsage           bool
+	usage              Usage
 }
 
 // chunkScanner reads chunks of the common shape without reflection.
@@ -51,7 +53,13 @@ func (s *chunkScanner) scan(data []byte, c *fastChunk) bool {
 		case "created":
 			_, ok := s.integer()
 			return ok
-		case "usage", "error":
+		case "usage":
+			if s.null() {
+				return true
+			}
+			c.hasUsage = true
+			return s.usage(&c.usage)
+		case "error":
 			return s.null()
 		case "choices":
 			return s.choices(c)
@@ -60,6 +68,28 @@ func (s *chunkScanner) scan(data []byte, c *fastChunk) bool {
 	})
 	s.space()
 	return ok && s.pos == len(s.data)
+}
+
+// usage reads a usage object of token counts.
+func (s *chunkScanner) usage(u *Usage) bool {
+	return s.object(func(name []byte) bool {
+		var n *int
+		switch string(name) {
+		case "prompt_tokens":
+			n = &u.PromptTokens
+		case "completion_tokens":
+			n = &u.CompletionTokens
+		case "total_tokens":
+			n = &u.TotalTokens
+		case "prompt_tokens_details", "completion_tokens_details":
+			return s.null()
+		default:
+			return false
+		}
+		v, ok := s.integer()
+		*n = v
+		return ok
+	})
 }
 
 // choices reads an array of no choice or one.

@@ -206,6 +206,9 @@ func (a *accumulator) addFast(c *fastChunk) Delta {
 	if r.Model == "" {
 		r.Model = string(c.model)
 	}
+	if c.hasUsage {
+		r.Usage = c.usage
+	}
 	var d Delta
 	if c.hasChoice && c.index == 0 {
 		d.Content = string(c.content)
