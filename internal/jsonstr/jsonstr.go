@@ -1,18 +1,20 @@
-package handlers
+// Package jsonstr writes JSON strings exactly as encoding/json does, fast.
+package jsonstr
 
 import "unicode/utf8"
 
-// appendJSONString appends s as a JSON string, escaped byte for byte as
+// Append appends s as a JSON string, escaped byte for byte as
 // encoding/json escapes it (HTML characters included, invalid UTF-8 as
 // \ufffd, U+2028 and U+2029 escaped), without its allocation and
-// reflection: it runs for every streamed token.
-func appendJSONString(buf []byte, s string) []byte {
+// reflection: it runs for every streamed token and every message of
+// every request to a backend.
+func Append(buf []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	buf = append(buf, '"')
 	start := 0 // s[start:i] is pending, to be copied as it is
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
-			if jsonSafe(b) {
+			if safe(b) {
 				i++
 				continue
 			}
@@ -54,7 +56,7 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(append(buf, s[start:]...), '"')
 }
 
-// jsonSafe reports whether ASCII byte b goes into a JSON string as it is.
-func jsonSafe(b byte) bool {
+// safe reports whether ASCII byte b goes into a JSON string as it is.
+func safe(b byte) bool {
 	return b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
 }

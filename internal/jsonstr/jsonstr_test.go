@@ -1,4 +1,4 @@
-package handlers
+package jsonstr
 
 import (
 	"encoding/json"
@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// appendJSONString writes exactly what encoding/json writes for every
+// Append writes exactly what encoding/json writes for every
 // single byte, for tricky strings and for random mixtures of them.
-func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+func TestAppendMatchesEncodingJSON(t *testing.T) {
 	inputs := []string{"", "plain", `quote " backslash \ slash /`, "<script>alert(1)</script> & more",
 		"line\u2028sep\u2029para", "tab\tnl\ncr\rbs\bff\f nul\x00 esc\x1b del\x7f", "é 日本 🎉 e\u0301",
 		"bad \xff \xc3 \xe6\x97 \xed\xa0\x80 surrogate", "\ufffd real replacement", "ends in \xc3"}
@@ -30,8 +30,8 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := appendJSONString([]byte("prefix"), in); string(got) != "prefix"+string(want) {
-			t.Fatalf("appendJSONString(%q) = %s, want %s", in, got[len("prefix"):], want)
+		if got := Append([]byte("prefix"), in); string(got) != "prefix"+string(want) {
+			t.Fatalf("Append(%q) = %s, want %s", in, got[len("prefix"):], want)
 		}
 	}
 }
