@@ -35,3 +35,21 @@ func TestAppendMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkAppend(b *testing.B) {
+	token := " token with \"quotes\" <b>"
+	buf := make([]byte, 0, 64)
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			buf = Append(buf[:0], token)
+		}
+	})
+	b.Run("marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, _ := json.Marshal(token)
+			buf = append(buf[:0], m...)
+		}
+	})
+}
