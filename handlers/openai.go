@@ -14,6 +14,7 @@ import (
 
 	"confidant/attestation"
 	"confidant/chat"
+	"confidant/internal/jsonstr"
 	"confidant/store"
 )
 
@@ -244,7 +245,7 @@ func (c *chunker) end(finish string) []byte {
 		c.buf = append(c.buf, `,"finish_reason":null}]}`...)
 	} else {
 		c.buf = append(c.buf, `,"finish_reason":`...)
-		c.buf = appendJSONString(c.buf, finish)
+		c.buf = jsonstr.Append(c.buf, finish)
 		c.buf = append(c.buf, `}]}`...)
 	}
 	return c.buf
@@ -254,18 +255,11 @@ func (c *chunker) role() []byte { return c.chunk(`{"role":"assistant","content":
 
 func (c *chunker) content(text string) []byte {
 	c.buf = append(append(c.buf[:0], c.head...), `{"content":`...)
-	c.buf = append(appendJSONString(c.buf, text), '}')
+	c.buf = append(jsonstr.Append(c.buf, text), '}')
 	return c.end("")
 }
 
 func (c *chunker) finish(reason string) []byte { return c.chunk(`{}`, reason) }
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it (HTML characters included).
-func appendJSONString(buf []byte, s string) []byte {
-	b, _ := json.Marshal(s) // a string always encodes
-	return append(buf, b...)
-}
 
 func finishReason(status string) string {
 	if status == store.StatusComplete {

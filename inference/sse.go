@@ -14,8 +14,9 @@ import (
 // comments (":…") and other fields are ignored; a blank line ends an
 // event.
 type sseReader struct {
-	r   *bufio.Reader
-	max int
+	r    *bufio.Reader
+	max  int
+	data []byte // the event being read, reused from event to event
 }
 
 func newSSEReader(r io.Reader) *sseReader {
@@ -24,11 +25,12 @@ func newSSEReader(r io.Reader) *sseReader {
 	return &sseReader{r: bufio.NewReaderSize(r, 8<<10), max: maxResponse}
 }
 
-// next returns the data of the next event that has any. It returns io.EOF
-// when the stream ends cleanly between events and io.ErrUnexpectedEOF when
-// it ends inside one.
+// next returns the data of the next event that has any, valid until the
+// next call. It returns io.EOF when the stream ends cleanly between events
+// and io.ErrUnexpectedEOF when it ends inside one.
 func (s *sseReader) next() ([]byte, error) {
-	var data []byte
+	data := s.data[:0]
+	defer func() { s.data = data[:0] }()
 	have := false
 	for {
 		line, err := s.line()

@@ -117,6 +117,8 @@ type accumulator struct {
 	calls     map[int]int // tool call index → position in res.ToolCalls
 	content   strings.Builder
 	reasoning strings.Builder
+	scanner   chunkScanner
+	fast      fastChunk
 }
 
 // streamChunk is the part of a chat.completion.chunk (or of an error event)
@@ -143,7 +145,17 @@ type streamChunk struct {
 }
 
 // add decodes one chunk payload and returns what it adds to the answer.
+// A chunk of the common shape is read by the scanner; any other by the
+// full decoder, with the same result.
 func (a *accumulator) add(data []byte) (Delta, error) {
+	if a.scanner.scan(data, &a.fast) {
+		return a.addFast(&a.fast), nil
+	}
+	return a.addFull(data)
+}
+
+// addFull is add by the full decoder.
+func (a *accumulator) addFull(data []byte) (Delta, error) {
 	var chunk streamChunk
 	if err := jsonv2.Unmarshal(data, &chunk, chunkDecoding); err != nil {
 		// An error event need not have a chunk's shape.
@@ -180,6 +192,38 @@ func (a *accumulator) add(data []byte) (Delta, error) {
 			r.FinishReason = ch.FinishReason
 		}
 	}
+	a.fold(d)
+	return d, nil
+}
+
+// addFast is add for a chunk the scanner read: what the full decoder and
+// add would make of it.
+func (a *accumulator) addFast(c *fastChunk) Delta {
+	r := a.res
+	if r.ID == "" {
+		r.ID = string(c.id)
+	}
+	if r.Model == "" {
+		r.Model = string(c.model)
+	}
+	if c.hasUsage {
+		r.Usage = c.usage
+	}
+	var d Delta
+	if c.hasChoice && c.index == 0 {
+		d.Content = string(c.content)
+		d.Reasoning = string(c.reasoning)
+		if len(c.finish) > 0 && string(c.finish) != string(openai.FinishReasonNull) {
+			r.FinishReason = string(c.finish)
+		}
+	}
+	a.fold(d)
+	return d
+}
+
+// fold adds a delta to the result.
+func (a *accumulator) fold(d Delta) {
+	r := a.res
 	// Builders, not +=, so a long answer costs linear time.
 	if d.Content != "" {
 		a.content.WriteString(d.Content)
@@ -192,7 +236,6 @@ func (a *accumulator) add(data []byte) (Delta, error) {
 	for _, tc := range d.ToolCalls {
 		a.mergeCall(tc)
 	}
-	return d, nil
 }
 
 var chunkDecoding = jsonv2.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true), jsonv2.MatchCaseInsensitiveNames(true))
