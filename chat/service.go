@@ -67,8 +67,8 @@ type Options struct {
 	FollowPoll time.Duration
 	// VerdictWait is how long an answer's end waits for its signature
 	// check, so that the verdict goes into the same write (default 250
-	// ms, about one round trip to the backend); a slower check lands on
-	// its own.
+	// ms, about one round trip to the backend; negative: no wait); a
+	// slower check lands on its own.
 	VerdictWait time.Duration
 	Now         func() time.Time
 	Log         *slog.Logger

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -102,23 +103,22 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 		return err
 	})
 
-	missing := false
-	for _, q := range inserts {
-		q.Exec(func(tag pgconn.CommandTag) error {
-			missing = missing || tag.RowsAffected() == 0 // the same on a second run
-			return nil
-		})
-	}
+	// One flag per statement, assigned: a batch may run twice (see
+	// commitGroup), and only the run that counts may decide.
 	if touched != nil {
-		touched.Exec(func(tag pgconn.CommandTag) error {
-			missing = missing || tag.RowsAffected() == 0
+		inserts = append(inserts, touched)
+	}
+	missing := make([]bool, len(inserts))
+	for i, q := range inserts {
+		q.Exec(func(tag pgconn.CommandTag) error {
+			missing[i] = tag.RowsAffected() == 0
 			return nil
 		})
 	}
-	if err := s.sendGrouped(ctx, s.groups.starts, b); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.starts, a.ConversationID, b); err != nil {
 		return "", fmt.Errorf("start answer: %w", err)
 	}
-	if missing {
+	if slices.Contains(missing, true) {
 		return "", fmt.Errorf("start answer: conversation or parent: %w", ErrNotFound)
 	}
 	if sealedInstructions == nil {

@@ -55,7 +55,7 @@ func (s *Store) SaveAnswerVerification(ctx context.Context, userID, messageID uu
 		return fmt.Errorf("save answer verification: %w", err)
 	}
 	// A verdict can be checked again; it does not wait for the disk.
-	tag, err := s.execNoWait(ctx, `UPDATE messages SET verification_sealed = $3 WHERE id = $1 AND user_id = $2`, messageID, userID, sealed)
+	tag, err := s.execNoWait(ctx, messageID, `UPDATE messages SET verification_sealed = $3 WHERE id = $1 AND user_id = $2`, messageID, userID, sealed)
 	if err != nil {
 		return fmt.Errorf("save answer verification: %w", err)
 	}

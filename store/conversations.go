@@ -197,12 +197,12 @@ type ConversationUpdate struct {
 	// TitleFrom, when not "", is text the conversation's messages hold
 	// and so the search index has: a Title made of its words only gets no
 	// search entry of its own (a title taken from the first message).
-	TitleFrom string
-	Model         *string
-	Pinned        *bool
-	Archived      *bool
-	CurrentLeaf   *uuid.UUID
-	Touch         bool // move it to the top of the list
+	TitleFrom   string
+	Model       *string
+	Pinned      *bool
+	Archived    *bool
+	CurrentLeaf *uuid.UUID
+	Touch       bool // move it to the top of the list
 }
 
 // UpdateConversation applies u to one of the user's conversations.

@@ -28,7 +28,7 @@ func TestWritesGrouped(t *testing.T) {
 	if _, err := s.StartAnswer(ctx, startFor(alice.ID, alicesConv, true, nil, "the first question")); err != nil {
 		t.Fatal(err)
 	}
-	commits := s.GroupFlushes
+	commits := s.GroupTransactions
 
 	const n = 40
 	type outcome struct {
@@ -123,4 +123,67 @@ func TestWritesGrouped(t *testing.T) {
 		t.Errorf("%d transactions for %d writes: nothing was grouped", after-before, writes)
 	}
 	t.Logf("%d transactions for %d writes", after-before, 3*n)
+}
+
+// TestGroupedWriteWaitingOnALock has one answer's end wait for a row
+// another transaction holds: the ends of other answers, sent with it,
+// still commit while the lock is held, and the blocked one commits once
+// it is released.
+func TestGroupedWriteWaitingOnALock(t *testing.T) {
+	s, pool := newStoreWithPool(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	const n = 6
+	starts := make([]store.AnswerStart, n)
+	for i := range starts {
+		starts[i] = startFor(alice.ID, uuid.Must(uuid.NewV7()), true, nil, fmt.Sprintf("question %d", i))
+		if _, err := s.StartAnswer(ctx, starts[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another transaction holds the first conversation's row.
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE`, starts[0].ConversationID); err != nil {
+		t.Fatal(err)
+	}
+
+	results := make([]chan error, n)
+	for i, st := range starts {
+		results[i] = make(chan error, 1)
+		go func() {
+			results[i] <- s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: st.Answer.ID, Content: fmt.Sprintf("answer %d", i),
+				Status: store.StatusComplete, Now: time.Now(), ConversationID: st.ConversationID, Title: fmt.Sprintf("title %d", i)})
+		}()
+	}
+	for i := 1; i < n; i++ {
+		select {
+		case err := <-results[i]:
+			if err != nil {
+				t.Errorf("end %d: %v", i, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("end %d waited behind another conversation's lock", i)
+		}
+	}
+	select {
+	case err := <-results[0]:
+		t.Fatalf("the blocked end returned while its row was held: %v", err)
+	default:
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-results[0]; err != nil {
+		t.Fatalf("the blocked end, once the lock was released: %v", err)
+	}
+	for i, st := range starts {
+		c, err := s.Conversation(ctx, alice.ID, st.ConversationID)
+		if err != nil || c.Title != fmt.Sprintf("title %d", i) {
+			t.Errorf("conversation %d: title %q, %v", i, c.Title, err)
+		}
+	}
 }

@@ -93,7 +93,7 @@ func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
-	if err := s.sendGrouped(ctx, s.groups.ends, b); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.ends, id, b); err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
 	if !*updated {
@@ -148,7 +148,7 @@ func (s *Store) EndAnswer(ctx context.Context, e AnswerEnd) error {
 		}
 		titled = s.queueUpdateConversation(b, e.UserID, e.ConversationID, ConversationUpdate{Title: &e.Title, OnlyIfNoTitle: true, TitleFrom: e.TitleFrom}, sealedTitle, e.Now)
 	}
-	if err := s.sendGrouped(ctx, s.groups.ends, b); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.ends, e.ConversationID, b); err != nil {
 		return fmt.Errorf("end answer: %w", err)
 	}
 	if !*updated || !*titled {
@@ -215,7 +215,7 @@ func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, 
 		return nil
 	})
 	batch.Queue(notifyFollowersSQL, id)
-	if err := s.sendGrouped(ctx, s.groups.noWait, batch); err != nil {
+	if err := s.sendGrouped(ctx, s.groups.noWait, id, batch); err != nil {
 		return fmt.Errorf("save streaming message: %w", err)
 	}
 	if !updated {

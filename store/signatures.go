@@ -22,7 +22,7 @@ func (s *Store) SaveSignedText(ctx context.Context, userID, messageID uuid.UUID,
 	}
 	// Derived from the exchange, not written by anyone: it does not wait
 	// for the disk.
-	tag, err := s.execNoWait(ctx, `
+	tag, err := s.execNoWait(ctx, messageID, `
 		INSERT INTO completion_signatures (message_id, user_id, text_sealed, created_at)
 		SELECT id, user_id, $3, $4 FROM messages WHERE id = $1 AND user_id = $2
 		ON CONFLICT (message_id) DO UPDATE SET text_sealed = EXCLUDED.text_sealed, created_at = EXCLUDED.created_at`,
