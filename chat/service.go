@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -430,17 +431,50 @@ func (s *Service) Follow(ctx context.Context, userID, messageID uuid.UUID, fn fu
 // viewers treat it as interrupted.
 const staleAfter = time.Minute
 
-// Conversation returns one of the user's conversations and the branch on show.
+// Conversation returns one of the user's conversations and the whole
+// branch on show.
 func (s *Service) Conversation(ctx context.Context, userID, id uuid.UUID) (store.Conversation, []Turn, error) {
-	conv, err := s.conversation(ctx, userID, id)
+	conv, turns, _, err := s.ConversationWindow(ctx, userID, id, uuid.Nil, 0)
+	return conv, turns, err
+}
+
+// ConversationWindow returns one of the user's conversations and n turns
+// of its branch on show: the last n before the turn before (uuid.Nil: the
+// branch's end; a turn no longer on it: none), or all of them when n is
+// 0. earlier says whether turns come before the window. Only the window's
+// text is opened, so that a long conversation costs its window, not its
+// length.
+func (s *Service) ConversationWindow(ctx context.Context, userID, id, before uuid.UUID, n int) (conv store.Conversation, window []Turn, earlier bool, err error) {
+	conv, err = s.conversation(ctx, userID, id)
 	if err != nil {
-		return store.Conversation{}, nil, err
+		return store.Conversation{}, nil, false, err
 	}
-	all, err := s.store.Messages(ctx, userID, id)
+	outline, err := s.store.MessageOutline(ctx, userID, id)
 	if err != nil {
-		return store.Conversation{}, nil, err
+		return store.Conversation{}, nil, false, err
 	}
-	return conv, Thread(all, conv.CurrentLeaf), nil
+	turns := Thread(outline, conv.CurrentLeaf)
+	end := len(turns)
+	if before != uuid.Nil {
+		end = max(0, slices.IndexFunc(turns, func(t Turn) bool { return t.ID == before }))
+	}
+	from := 0
+	if n > 0 {
+		from = max(0, end-n)
+	}
+	window = turns[from:end]
+	ids := make([]uuid.UUID, len(window))
+	for i, t := range window {
+		ids[i] = t.ID
+	}
+	texts, err := s.store.MessageContents(ctx, userID, id, ids)
+	if err != nil {
+		return store.Conversation{}, nil, false, err
+	}
+	for i := range window {
+		window[i].Content = texts[window[i].ID]
+	}
+	return conv, window, from > 0, nil
 }
 
 // ShowVersion switches the branch on show to the newest leaf under

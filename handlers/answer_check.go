@@ -20,10 +20,16 @@ import (
 // within seconds; a restart in between loses it).
 const uncheckedAfter = 2 * time.Minute
 
-// answerChecks loads the verdicts on a conversation's answers; a failure
+// answerChecks loads the verdicts on the answers among turns; a failure
 // leaves the badges out rather than failing the page.
-func (h *Chat) answerChecks(ctx context.Context, userID, convID uuid.UUID) map[uuid.UUID]store.AnswerVerification {
-	checks, err := h.Store.AnswerVerifications(ctx, userID, convID)
+func (h *Chat) answerChecks(ctx context.Context, userID, convID uuid.UUID, turns []chat.Turn) map[uuid.UUID]store.AnswerVerification {
+	ids := make([]uuid.UUID, 0, len(turns))
+	for _, t := range turns {
+		if t.Role == store.RoleAssistant {
+			ids = append(ids, t.ID)
+		}
+	}
+	checks, err := h.Store.AnswerVerifications(ctx, userID, convID, ids)
 	if err != nil {
 		return nil
 	}

@@ -157,7 +157,11 @@ func (h *Chat) Show(c echo.Context) error {
 	if err != nil {
 		return chat.ErrNotFound
 	}
-	conv, turns, err := h.Service.Conversation(c.Request().Context(), user.ID, id)
+	n := turnWindow
+	if c.QueryParam("all") == "1" {
+		n = 0 // without JavaScript, "Earlier messages" shows everything
+	}
+	conv, turns, earlier, err := h.Service.ConversationWindow(c.Request().Context(), user.ID, id, uuid.Nil, n)
 	if err != nil {
 		return err
 	}
@@ -166,15 +170,11 @@ func (h *Chat) Show(c echo.Context) error {
 	if d.DocChoices, err = h.documentChoices(c.Request().Context(), user.ID); err != nil {
 		return err
 	}
-	from := max(0, len(turns)-turnWindow)
-	if c.QueryParam("all") == "1" {
-		from = 0 // without JavaScript, "Earlier messages" shows everything
+	if earlier {
+		d.EarlierBefore = turns[0].ID.String()
 	}
-	if from > 0 {
-		d.EarlierBefore = turns[from].ID.String()
-	}
-	checks := h.answerChecks(c.Request().Context(), user.ID, conv.ID)
-	for _, t := range turns[from:] {
+	checks := h.answerChecks(c.Request().Context(), user.ID, conv.ID, turns)
+	for _, t := range turns {
 		v := h.turnView(t)
 		h.addCheck(&v, t, checks)
 		d.Streaming = d.Streaming || v.Streaming
@@ -378,21 +378,18 @@ func (h *Chat) Earlier(c echo.Context) error {
 	if err != nil {
 		return chat.ErrNotFound
 	}
-	_, turns, err := h.Service.Conversation(c.Request().Context(), user.ID, convID)
+	// A turn no longer on the branch on show (it changed meanwhile) has
+	// nothing earlier to add.
+	_, turns, earlier, err := h.Service.ConversationWindow(c.Request().Context(), user.ID, convID, before, turnWindow)
 	if err != nil {
 		return err
 	}
-	end := slices.IndexFunc(turns, func(t chat.Turn) bool { return t.ID == before })
-	if end < 0 {
-		end = 0 // the branch changed meanwhile: nothing earlier to add
-	}
-	from := max(0, end-turnWindow)
 	d := views.EarlierData{ConvID: convID.String()}
-	if from > 0 {
-		d.Before = turns[from].ID.String()
+	if earlier {
+		d.Before = turns[0].ID.String()
 	}
-	checks := h.answerChecks(c.Request().Context(), user.ID, convID)
-	for _, t := range turns[from:end] {
+	checks := h.answerChecks(c.Request().Context(), user.ID, convID, turns)
+	for _, t := range turns {
 		v := h.turnView(t)
 		h.addCheck(&v, t, checks)
 		d.Turns = append(d.Turns, v)

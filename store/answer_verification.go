@@ -90,15 +90,16 @@ func (s *Store) AnswerVerification(ctx context.Context, userID, messageID uuid.U
 	return openVerification(k, messageID, sealed)
 }
 
-// AnswerVerifications returns the verdicts on the answers of one of the
-// user's conversations that have one, by message id.
-func (s *Store) AnswerVerifications(ctx context.Context, userID, conversationID uuid.UUID) (map[uuid.UUID]AnswerVerification, error) {
+// AnswerVerifications returns the verdicts on those of ids that are
+// answers of one of the user's conversations and have one, by message id:
+// the answers a page shows, not the whole conversation's.
+func (s *Store) AnswerVerifications(ctx context.Context, userID, conversationID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]AnswerVerification, error) {
 	k, err := s.keyFor(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("answer verifications: %w", err)
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, verification_sealed FROM messages
-		WHERE conversation_id = $1 AND user_id = $2 AND verification_sealed IS NOT NULL`, conversationID, userID)
+		WHERE conversation_id = $1 AND user_id = $2 AND id = ANY($3) AND verification_sealed IS NOT NULL`, conversationID, userID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("answer verifications: %w", err)
 	}

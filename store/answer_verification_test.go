@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 	"time"
 
 	"confidant/enclave/seal"
@@ -49,9 +51,15 @@ func TestAnswerVerificationSealed(t *testing.T) {
 	if _, err := s.AnswerVerification(ctx, bob.ID, a1.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another user reads it: %v", err)
 	}
-	all, err := s.AnswerVerifications(ctx, alice.ID, conv.ID)
+	all, err := s.AnswerVerifications(ctx, alice.ID, conv.ID, []uuid.UUID{a1.ID, a2.ID})
 	if err != nil || len(all) != 1 || all[a1.ID].Text != text {
 		t.Fatalf("by conversation: %v %+v", err, all)
+	}
+	if some, err := s.AnswerVerifications(ctx, alice.ID, conv.ID, []uuid.UUID{a2.ID}); err != nil || len(some) != 0 {
+		t.Fatalf("verdicts of answers not asked for: %v %+v", err, some)
+	}
+	if theirs, err := s.AnswerVerifications(ctx, bob.ID, conv.ID, []uuid.UUID{a1.ID}); err != nil || len(theirs) != 0 {
+		t.Fatalf("another user reads them by conversation: %v %+v", err, theirs)
 	}
 
 	var raw []byte

@@ -259,6 +259,55 @@ func (s *Store) Messages(ctx context.Context, userID, conversationID uuid.UUID) 
 	return list, nil
 }
 
+// MessageOutline returns a conversation's messages like Messages, in id
+// order, but without their text (Content is ""), which it leaves sealed:
+// enough to walk the conversation's branches and pick the turns to show,
+// whose text MessageContents then opens.
+func (s *Store) MessageOutline(ctx context.Context, userID, conversationID uuid.UUID) ([]Message, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT id, conversation_id, user_id, parent_id, role, status, model, error_code, created_at, updated_at
+		FROM messages WHERE conversation_id = $1 AND user_id = $2 ORDER BY id`, conversationID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("message outline: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Message, error) {
+		var m Message
+		err := row.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.ParentID, &m.Role, &m.Status, &m.Model, &m.ErrorCode, &m.CreatedAt, &m.UpdatedAt)
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("message outline: %w", err)
+	}
+	return list, nil
+}
+
+// MessageContents returns the text of those of ids that are messages of
+// the user's conversation, by id.
+func (s *Store) MessageContents(ctx context.Context, userID, conversationID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	k, err := s.keyFor(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("message contents: %w", err)
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT id, content_sealed FROM messages WHERE conversation_id = $1 AND user_id = $2 AND id = ANY($3)`,
+		conversationID, userID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("message contents: %w", err)
+	}
+	out := make(map[uuid.UUID]string, len(ids))
+	var id uuid.UUID
+	var sealed []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &sealed}, func() error {
+		text, err := k.open("messages", "content", id, sealed)
+		out[id] = text
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("message contents: %w", err)
+	}
+	return out, nil
+}
+
 // InterruptStreaming marks every answer still streaming as interrupted:
 // run at start-up, since no process streams them any more.
 func (s *Store) InterruptStreaming(ctx context.Context, now time.Time) (int64, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,6 +66,9 @@ func (b *browser) get(ctx context.Context, path string) (int, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if strings.Contains(path, "/earlier?") {
+		req.Header.Set("HX-Request", "true") // as htmx asks for a window on scroll
+	}
 	status, body, err := b.do(req)
 	if m := csrfMeta.FindSubmatch(body); m != nil {
 		b.csrf = string(m[1])
@@ -120,7 +124,10 @@ type pageStats struct {
 	messages      int // distinct seeded messages the page shows
 }
 
-var markerRE = regexp.MustCompile(`marker\d{5}z`)
+var (
+	markerRE  = regexp.MustCompile(`marker\d{5}z`)
+	earlierRE = regexp.MustCompile(`/c/[0-9a-f-]{36}/earlier\?before=[0-9a-f-]{36}`)
+)
 
 // timePage GETs path once to warm it and check it, then n times (or until
 // limit has passed), each read to its end.
@@ -221,6 +228,19 @@ func pagesPart(ctx context.Context, o options, e env, server *child) error {
 	if err := add(fmt.Sprintf("/c/ID conversation of %d messages", o.messages), "/c/"+convID.String(), marker(o.messages-1)); err != nil {
 		return err
 	}
+	// The window before the one on show, as scrolling up loads it.
+	_, page, err := b.get(ctx, "/c/"+convID.String())
+	if err != nil {
+		return err
+	}
+	earlier := earlierRE.Find(page)
+	if earlier == nil {
+		return errors.New("the conversation page has no link to its earlier messages")
+	}
+	shown := stats[len(stats)-1].messages
+	if err := add("/c/ID/earlier the window before that", string(earlier), marker(o.messages-1-shown)); err != nil {
+		return err
+	}
 
 	fmt.Printf("  %-42s %5s %9s %9s %9s %10s\n", "page", "GETs", "p50", "p95", "max", "size")
 	for _, s := range stats {
@@ -239,7 +259,8 @@ func marker(i int) string { return fmt.Sprintf("marker%05dz", i) }
 func convTitle(i int) string { return fmt.Sprintf("Seeded %05d planning notes", i) }
 
 // seedLongConversation stores a conversation of n messages, user and
-// assistant in turn, each the parent of the next, in one transaction, and
+// assistant in turn, each the parent of the next, every answer with a
+// verdict of the size a real one has, in one transaction, and
 // makes the last the branch on show. It is older than the other
 // conversations, so it is not on the first page of the list.
 func seedLongConversation(ctx context.Context, st *store.Store, userID uuid.UUID, n int) (uuid.UUID, error) {
@@ -264,6 +285,11 @@ func seedLongConversation(ctx context.Context, st *store.Store, userID uuid.UUID
 			if err := tx.AddMessage(ctx, m); err != nil {
 				return err
 			}
+			if m.Role == store.RoleAssistant {
+				if err := tx.SaveAnswerVerification(ctx, userID, id, seedVerdict(i, m.CreatedAt)); err != nil {
+					return err
+				}
+			}
 			last = id
 			p := id
 			parent = &p
@@ -277,6 +303,24 @@ func seedLongConversation(ctx context.Context, st *store.Store, userID uuid.UUID
 		return uuid.Nil, err
 	}
 	return convID, st.UpdateConversation(ctx, userID, convID, store.ConversationUpdate{CurrentLeaf: &last}, base)
+}
+
+// seedVerdict is an answer's verdict shaped like a real backend's: the
+// signature, the signed text, and the report's checks and facts (about
+// 2 KB of JSON, sealed).
+func seedVerdict(i int, at time.Time) store.AnswerVerification {
+	v := store.AnswerVerification{State: store.VerificationAmber, Backend: "http://127.0.0.1:8081", SigningAlgo: "ecdsa",
+		SigningAddress: "0x" + strings.Repeat("5e", 20), Signature: "0x" + strings.Repeat(fmt.Sprintf("%02x", i%256), 65),
+		Text: strings.Repeat("a", 64) + ":" + strings.Repeat("b", 64), CheckedAt: at, ReportVerifiedAt: at, ReportState: "amber",
+		Simulated: true, ReportFacts: map[string]string{}}
+	for _, c := range []string{"nonce", "tdx_quote", "report_data", "compose_hash", "event_log", "gpu_evidence", "nras_verdict", "allowlist"} {
+		v.ReportChecks = append(v.ReportChecks, store.ReportCheck{Name: c, Status: "skipped",
+			Detail: "simulated evidence: this check has nothing real to verify, so it cannot pass (" + c + ")"})
+	}
+	for _, f := range []string{"mr_td", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "compose_hash"} {
+		v.ReportFacts[f] = strings.Repeat("0f", 48)
+	}
+	return v
 }
 
 var topics = []string{"the garden", "a trip to Lisbon", "tax forms", "a birthday party", "the quarterly report", "sourdough", "a job interview", "the new bike"}
