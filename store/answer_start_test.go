@@ -195,15 +195,17 @@ func TestReindexReplaces(t *testing.T) {
 		find map[string]int // query → conversations found after the step
 	}{
 		{func() error {
-			return s.UpdateMessage(ctx, alice.ID, m.ID, "museums of Paris", store.StatusComplete, "", time.Now())
+			return s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: m.ID, Content: "museums of Paris", Status: store.StatusComplete, Now: time.Now()})
 		}, map[string]int{"museums": 1, "trip": 1}},
 		{func() error {
-			return s.UpdateMessage(ctx, alice.ID, m.ID, "gardens of Lyon", store.StatusComplete, "", time.Now())
+			return s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: m.ID, Content: "gardens of Lyon", Status: store.StatusComplete, Now: time.Now()})
 		}, map[string]int{"museums": 0, "gardens": 1}},
 		{func() error {
 			return s.UpdateConversation(ctx, alice.ID, c.ID, store.ConversationUpdate{Title: &title}, time.Now())
 		}, map[string]int{"trip": 0, "planning": 0, "holiday": 1, "holiday gardens": 1}},
-		{func() error { return s.UpdateMessage(ctx, alice.ID, m.ID, "...", store.StatusComplete, "", time.Now()) },
+		{func() error {
+			return s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: m.ID, Content: "...", Status: store.StatusComplete, Now: time.Now()})
+		},
 			map[string]int{"gardens": 0, "lyon": 0, "holiday": 1}},
 	}
 	for i, step := range steps {

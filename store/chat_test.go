@@ -93,7 +93,7 @@ func TestConversationsAndMessages(t *testing.T) {
 	c := convs[0]
 	u1 := mustMessage(t, s, c, nil, store.RoleUser, "What is the capital of France?", store.StatusComplete)
 	a1 := mustMessage(t, s, c, &u1.ID, store.RoleAssistant, "", store.StatusStreaming)
-	if err := s.UpdateMessage(ctx, alice.ID, a1.ID, "Paris is the capital.", store.StatusComplete, "", time.Now()); err != nil {
+	if err := s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: a1.ID, Content: "Paris is the capital.", Status: store.StatusComplete, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	// An edit starts a sibling branch under the same parent.
@@ -113,7 +113,7 @@ func TestConversationsAndMessages(t *testing.T) {
 	if _, err := s.Message(ctx, bob.ID, u1.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("bob reads alice's message: %v", err)
 	}
-	if err := s.UpdateMessage(ctx, bob.ID, a1.ID, "pwned", store.StatusComplete, "", time.Now()); !errors.Is(err, store.ErrNotFound) {
+	if err := s.EndAnswer(ctx, store.AnswerEnd{UserID: bob.ID, MessageID: a1.ID, Content: "pwned", Status: store.StatusComplete, Now: time.Now()}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("bob edits alice's message: %v", err)
 	}
 	title := "mine now"
@@ -162,7 +162,7 @@ func TestSearchConversations(t *testing.T) {
 	mustMessage(t, s, france, nil, store.RoleUser, "Which museums should I visit in Paris?", store.StatusComplete)
 	cooking := mustConversation(t, s, alice.ID, "Dinner", time.Now())
 	a := mustMessage(t, s, cooking, nil, store.RoleAssistant, "", store.StatusStreaming)
-	if err := s.UpdateMessage(ctx, alice.ID, a.ID, "A ratatouille from Provence, with fresh basil.", store.StatusComplete, "", time.Now()); err != nil {
+	if err := s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: a.ID, Content: "A ratatouille from Provence, with fresh basil.", Status: store.StatusComplete, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	bobs := mustConversation(t, s, bob.ID, "Paris museums", time.Now())
@@ -254,7 +254,7 @@ func TestSaveStreamingMessage(t *testing.T) {
 	if err := s.SaveStreamingMessage(ctx, bob.ID, a.ID, "forged", time.Now()); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another user's batch: %v, want ErrNotFound", err)
 	}
-	if err := s.UpdateMessage(ctx, alice.ID, a.ID, "Once upon a time.", store.StatusComplete, "", time.Now()); err != nil {
+	if err := s.EndAnswer(ctx, store.AnswerEnd{UserID: alice.ID, MessageID: a.ID, Content: "Once upon a time.", Status: store.StatusComplete, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SaveStreamingMessage(ctx, alice.ID, a.ID, "Once upon", time.Now()); !errors.Is(err, store.ErrNotFound) {

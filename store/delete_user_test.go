@@ -26,7 +26,7 @@ func TestDeleteUserLeavesNoRows(t *testing.T) {
 		if _, err := s.StartAnswer(ctx, start); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UpdateMessage(ctx, u.ID, start.Answer.ID, "an answer", store.StatusComplete, "", time.Now()); err != nil {
+		if err := s.EndAnswer(ctx, store.AnswerEnd{UserID: u.ID, MessageID: start.Answer.ID, Content: "an answer", Status: store.StatusComplete, Now: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.SaveSignedText(ctx, u.ID, start.Answer.ID, "signed", time.Now()); err != nil {

@@ -84,24 +84,6 @@ func (s *Store) AddMessage(ctx context.Context, m Message) error {
 	})
 }
 
-// UpdateMessage replaces a message's content and status, as an answer
-// streams in and when it ends. When it ends, its text is indexed. It is one
-// round trip to the database (an implicit transaction when not in one).
-func (s *Store) UpdateMessage(ctx context.Context, userID, id uuid.UUID, content, status, errorCode string, now time.Time) error {
-	b := &pgx.Batch{}
-	updated, err := s.queueUpdateMessage(ctx, b, userID, id, content, status, errorCode, now, nil)
-	if err != nil {
-		return fmt.Errorf("update message: %w", err)
-	}
-	if err := s.sendGrouped(ctx, s.groups.ends, id, b); err != nil {
-		return fmt.Errorf("update message: %w", err)
-	}
-	if !*updated {
-		return fmt.Errorf("update message: %w", ErrNotFound)
-	}
-	return nil
-}
-
 // AnswerEnd is how an answer ends, written at once: its final text and
 // state, its conversation's title when this is the conversation's first
 // answer, and the verdict on its signature when that was checked in time.
@@ -157,7 +139,8 @@ func (s *Store) EndAnswer(ctx context.Context, e AnswerEnd) error {
 	return nil
 }
 
-// queueUpdateMessage adds UpdateMessage's statements to b, and the sealed
+// queueUpdateMessage adds the statements that replace a message's content
+// and status to b (its text is indexed once it ends), and the sealed
 // verification unless it is nil. What it points to tells, once b has run,
 // whether the message was there to update.
 func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id uuid.UUID, content, status, errorCode string, now time.Time,
@@ -194,7 +177,7 @@ func (s *Store) queueUpdateMessage(ctx context.Context, b *pgx.Batch, userID, id
 // SaveStreamingMessage commits the text of an answer still streaming. These
 // batch commits do not wait for the disk (synchronous_commit off): a crash
 // may lose the last batch, which DESIGN.md allows, and in exchange they
-// cost the stream nothing. The final state goes through UpdateMessage.
+// cost the stream nothing. The final state goes through EndAnswer.
 func (s *Store) SaveStreamingMessage(ctx context.Context, userID, id uuid.UUID, content string, now time.Time) error {
 	k, err := s.keyFor(ctx, userID)
 	if err != nil {
