@@ -86,20 +86,23 @@ func (s *Store) sendGrouped(ctx context.Context, g *commitGroup, key uuid.UUID, 
 	m := &groupedBatch{key: key, batch: b, done: make(chan struct{})}
 	g.mu.Lock()
 	g.pending = append(g.pending, m)
-	if g.flushing {
-		g.mu.Unlock()
-		select {
-		case <-m.done:
-			return m.err
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	leader := !g.flushing
 	g.flushing = true
 	g.mu.Unlock()
-	s.flush(context.WithoutCancel(ctx), g)
-	<-m.done
-	return m.err
+	if leader {
+		s.flush(context.WithoutCancel(ctx), g)
+	}
+	select {
+	case <-m.done: // an outcome known wins over a context that ended too
+		return m.err
+	default:
+	}
+	select {
+	case <-m.done:
+		return m.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // flush sends what is queued, then hands over to a goroutine if more was
