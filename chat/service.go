@@ -463,6 +463,9 @@ func (s *Service) ConversationWindow(ctx context.Context, userID, id, before uui
 		from = max(0, end-n)
 	}
 	window = turns[from:end]
+	if len(window) == 0 {
+		return conv, nil, from > 0, nil
+	}
 	ids := make([]uuid.UUID, len(window))
 	for i, t := range window {
 		ids[i] = t.ID

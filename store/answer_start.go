@@ -70,7 +70,7 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 			return "", fmt.Errorf("start answer: %w", err)
 		}
 	}
-	inserts := make([]*pgx.QueuedQuery, 0, len(a.Turns)+1)
+	mustWrite := make([]*pgx.QueuedQuery, 0, len(a.Turns)+2) // statements that must each touch a row
 	bkey := k.index
 	for _, m := range append(a.Turns, a.Answer) {
 		if m.ConversationID != a.ConversationID || m.UserID != a.UserID {
@@ -80,7 +80,7 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 		if err != nil {
 			return "", err
 		}
-		inserts = append(inserts, b.Queue(insertMessageSQL,
+		mustWrite = append(mustWrite, b.Queue(insertMessageSQL,
 			m.ID, m.ConversationID, m.UserID, m.ParentID, m.Role, sealed, m.Status, m.Model, m.ErrorCode, len(m.Content), m.CreatedAt))
 		if m.Status == StatusStreaming {
 			continue // indexed when it ends
@@ -106,10 +106,10 @@ func (s *Store) StartAnswer(ctx context.Context, a AnswerStart) (instructions st
 	// One flag per statement, assigned: a batch may run twice (see
 	// commitGroup), and only the run that counts may decide.
 	if touched != nil {
-		inserts = append(inserts, touched)
+		mustWrite = append(mustWrite, touched)
 	}
-	missing := make([]bool, len(inserts))
-	for i, q := range inserts {
+	missing := make([]bool, len(mustWrite))
+	for i, q := range mustWrite {
 		q.Exec(func(tag pgconn.CommandTag) error {
 			missing[i] = tag.RowsAffected() == 0
 			return nil
